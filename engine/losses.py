@@ -1,0 +1,196 @@
+"""Output heads: the last layer's function paired with the loss it is trained on.
+
+Each head turns integer labels into targets, logits into class probabilities,
+and gives the loss and its gradient with respect to the logits in one pass.
+Pairing them keeps the maths stable (log-softmax, log(1 + e^z)) and simple:
+for all three, dL/dlogits is (output - target), scaled by the reduction.
+
+Reduction: ``mean`` divides the summed loss by the batch size, ``sum`` does
+not. The same learning rate therefore means a step ``batch`` times larger under
+``sum``: lr 0.001 with ``sum`` over 128 samples is lr 0.128 with ``mean``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from .activations import sigmoid
+
+__all__ = ["Head", "HEADS", "REDUCTIONS", "get"]
+
+REDUCTIONS = ("mean", "sum")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"unknown loss reduction {reduction!r}; choose one of: mean, sum")
+
+
+class Head:
+    """Base class; subclasses set ``name``, ``loss_name`` and the four methods."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    loss_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    def n_outputs(self, n_classes: int) -> int:
+        return n_classes
+
+    def targets(self, y: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
+        """One-hot targets (n, n_classes) from integer labels."""
+        t = np.zeros((len(y), n_classes), dtype=dtype)
+        t[np.arange(len(y)), y] = 1.0
+        return t
+
+    def loss_and_grad(
+        self, logits: np.ndarray, targets: np.ndarray, reduction: str = "mean"
+    ) -> tuple[float, np.ndarray]:
+        """(loss, dL/dlogits) for a batch."""
+        raise NotImplementedError
+
+    def loss(self, logits, targets, reduction: str = "mean") -> float:
+        return self.loss_and_grad(logits, targets, reduction)[0]
+
+    def proba(self, logits: np.ndarray) -> np.ndarray:
+        """Class probabilities (or scores) of shape (n, n_classes)."""
+        raise NotImplementedError
+
+    def predict(self, logits: np.ndarray) -> np.ndarray:
+        """Predicted integer labels."""
+        return np.argmax(logits, axis=1)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class SoftmaxCrossEntropy(Head):
+    """softmax(z)_k = e^{z_k} / sum_j e^{z_j};  L = -sum_k t_k log softmax(z)_k.
+
+    dL/dz = softmax(z) - t. Computed from z - max(z), so no exp overflows.
+    """
+
+    name = "softmax"
+    title = "Softmax + cross-entropy"
+    loss_name = "cross-entropy"
+    description = "One output per class; probabilities sum to 1; cross-entropy loss."
+
+    def loss_and_grad(self, logits, targets, reduction="mean"):
+        _check_reduction(reduction)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        # -sum t * (shifted - log total), with sum(t) = 1 per row
+        loss = float(np.log(total).sum() - np.vdot(targets, shifted))
+        exp /= total
+        exp -= targets
+        if reduction == "mean":
+            n = logits.shape[0]
+            loss /= n
+            exp *= 1.0 / n
+        return loss, exp
+
+    def proba(self, logits):
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        exp /= exp.sum(axis=1, keepdims=True)
+        return exp
+
+
+class SigmoidBinaryCrossEntropy(Head):
+    """One unit, p = s(z);  L = -t log p - (1 - t) log(1 - p) = log(1 + e^z) - t z.
+
+    dL/dz = s(z) - t. Needs exactly two classes.
+    """
+
+    name = "sigmoid"
+    title = "Sigmoid + binary cross-entropy"
+    loss_name = "binary cross-entropy"
+    description = "One output unit giving P(class 1); for two-class problems only."
+
+    def n_outputs(self, n_classes):
+        if n_classes != 2:
+            raise ValueError(
+                f"model.output: 'sigmoid' needs exactly 2 classes, the data has {n_classes}; "
+                "use 'softmax'"
+            )
+        return 1
+
+    def targets(self, y, n_classes, dtype=np.float64):
+        self.n_outputs(n_classes)
+        return np.asarray(y, dtype=dtype).reshape(-1, 1)
+
+    def loss_and_grad(self, logits, targets, reduction="mean"):
+        _check_reduction(reduction)
+        loss = float(np.logaddexp(0.0, logits).sum() - np.vdot(targets, logits))
+        grad = sigmoid(logits)
+        grad -= targets
+        if reduction == "mean":
+            n = logits.shape[0]
+            loss /= n
+            grad *= 1.0 / n
+        return loss, grad
+
+    def proba(self, logits):
+        p = sigmoid(logits[:, 0])
+        return np.column_stack((1.0 - p, p))
+
+    def predict(self, logits):
+        return (logits[:, 0] > 0).astype(np.int64)
+
+
+class IdentityMSE(Head):
+    """Linear outputs fitted to one-hot targets by mean squared error.
+
+    L = (1/K) sum_k (z_k - t_k)^2 per sample (K outputs);  dL/dz = 2 (z - t) / K.
+    Shown to contrast with cross-entropy, whose gradient does not fade.
+    """
+
+    name = "identity"
+    title = "Linear + mean squared error"
+    loss_name = "mean squared error"
+    description = "Linear outputs fitted to one-hot targets by squared error."
+
+    def loss_and_grad(self, logits, targets, reduction="mean"):
+        _check_reduction(reduction)
+        diff = logits - targets
+        k = logits.shape[1]
+        loss = float(np.vdot(diff, diff)) / k
+        diff *= 2.0 / k
+        if reduction == "mean":
+            n = logits.shape[0]
+            loss /= n
+            diff *= 1.0 / n
+        return loss, diff
+
+    def proba(self, logits):
+        # Not probabilities: scores clipped to [0, 1] and renormalised, for plots.
+        clipped = np.clip(logits, 0.0, 1.0)
+        total = clipped.sum(axis=1, keepdims=True)
+        uniform = np.full_like(clipped, 1.0 / clipped.shape[1])
+        return np.divide(clipped, total, out=uniform, where=total > 0)
+
+
+HEADS: dict[str, type[Head]] = {
+    cls.name: cls for cls in (SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, IdentityMSE)
+}
+ALIASES = {"mse": "identity", "linear": "identity", "bce": "sigmoid", "cross_entropy": "softmax"}
+
+
+def names() -> list[str]:
+    return list(HEADS)
+
+
+def get(name: str | Head) -> Head:
+    """A head by name; ValueError listing the valid names if unknown."""
+    if isinstance(name, Head):
+        return name
+    key = ALIASES.get(str(name).lower(), str(name).lower())
+    try:
+        return HEADS[key]()
+    except KeyError:
+        raise ValueError(
+            f"unknown output head {name!r}; choose one of: {', '.join(HEADS)}"
+        ) from None

@@ -1,0 +1,256 @@
+"""Optimisers, built over a network's parameters and updating them in place.
+
+``opt = Adam(net.parameters(), lr=0.01)`` then ``opt.step()`` after each
+backward pass. Each keeps its state per parameter (velocity, squared-gradient
+averages). The forms are the textbook ones, written out in each docstring with
+g the gradient of the loss (plus any penalty) and w the parameter.
+
+L2 and L1 penalties apply to weights only (biases are not shrunk):
+g += l2 * w + l1 * sign(w), i.e. the loss gains l2/2 ||W||^2 + l1 ||W||_1.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterable
+
+import numpy as np
+
+__all__ = ["Optimizer", "OPTIMIZERS", "get", "names"]
+
+
+class Optimizer:
+    """Base class. ``hyper`` lists the hyper-parameters this optimiser uses.
+
+    ``params`` are objects with ``value`` and ``grad`` arrays of one shape and
+    a ``regularize`` flag (True for weights, False for biases).
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    #: Hyper-parameters beyond lr and the penalties, with defaults.
+    hyper: ClassVar[dict[str, float]] = {}
+    #: True for plain gradient descent: the session uses the whole training set.
+    full_batch: ClassVar[bool] = False
+
+    def __init__(self, params: Iterable, lr: float = 0.01, l2: float = 0.0, l1: float = 0.0, **hyper: float):
+        self.params = list(params)
+        self.lr = float(lr)
+        self.l2 = float(l2)
+        self.l1 = float(l1)
+        for key, default in self.hyper.items():
+            setattr(self, key, float(hyper.get(key, default)))
+        self.t = 0  # steps taken
+        self.state: list[dict[str, np.ndarray]] = [self._init_state(p.value) for p in self.params]
+        self._scratch = [np.empty_like(p.value) for p in self.params]
+
+    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
+        return {}
+
+    def reset(self) -> None:
+        """Forget all state (velocities, averages, step count)."""
+        self.t = 0
+        self.state = [self._init_state(p.value) for p in self.params]
+
+    def _gradient(self, i: int, p) -> np.ndarray:
+        """The gradient to use: p.grad, plus the penalties' for weights."""
+        if not (p.regularize and (self.l2 or self.l1)):
+            return p.grad
+        g = self._scratch[i]
+        np.copyto(g, p.grad)
+        if self.l2:
+            g += self.l2 * p.value
+        if self.l1:
+            g += self.l1 * np.sign(p.value)
+        return g
+
+    def step(self) -> None:
+        self.t += 1
+        for i, p in enumerate(self.params):
+            self._update(p.value, self._gradient(i, p), self.state[i], self._scratch[i])
+
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def config(self) -> dict[str, float]:
+        cfg = {"lr": self.lr}
+        cfg.update({key: getattr(self, key) for key in self.hyper})
+        return cfg
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v:g}" for k, v in self.config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """w <- w - lr * g, on mini-batches."""
+
+    name = "sgd"
+    title = "SGD (mini-batch)"
+    description = "Plain gradient steps on mini-batches."
+
+    def _update(self, w, g, state, tmp):
+        np.multiply(g, self.lr, out=tmp)
+        w -= tmp
+
+
+class GD(SGD):
+    """w <- w - lr * g, with g over the whole training set (one step per epoch)."""
+
+    name = "gd"
+    title = "Gradient descent (full batch)"
+    description = "One step per epoch on the gradient of the whole training set."
+    full_batch = True
+
+
+class Momentum(Optimizer):
+    """v <- mu v - lr g;  w <- w + v. The velocity averages away zig-zags."""
+
+    name = "momentum"
+    title = "Momentum"
+    description = "Accumulates a velocity, so steps speed up along consistent directions."
+    hyper = {"momentum": 0.9}
+
+    def _init_state(self, value):
+        return {"v": np.zeros_like(value)}
+
+    def _update(self, w, g, state, tmp):
+        v = state["v"]
+        v *= self.momentum
+        np.multiply(g, self.lr, out=tmp)
+        v -= tmp
+        w += v
+
+
+class Nesterov(Optimizer):
+    """Nesterov momentum in the form that evaluates g at the stored w:
+
+    v' = mu v - lr g;  w <- w - mu v + (1 + mu) v'   (Sutskever et al., 2013).
+    """
+
+    name = "nag"
+    title = "Nesterov momentum"
+    description = "Momentum that looks ahead before stepping, overshooting less."
+    hyper = {"momentum": 0.9}
+
+    def _init_state(self, value):
+        return {"v": np.zeros_like(value)}
+
+    def _update(self, w, g, state, tmp):
+        v = state["v"]
+        mu = self.momentum
+        np.multiply(v, -mu, out=tmp)  # -mu v_prev
+        v *= mu
+        v -= self.lr * g
+        w += tmp
+        w += (1.0 + mu) * v
+
+
+class AdaGrad(Optimizer):
+    """c <- c + g^2;  w <- w - lr g / (sqrt(c) + eps). Steps shrink for ever."""
+
+    name = "adagrad"
+    title = "AdaGrad"
+    description = "Per-weight step sizes that shrink with the sum of past squared gradients."
+    hyper = {"eps": 1e-8}
+
+    def _init_state(self, value):
+        return {"c": np.zeros_like(value)}
+
+    def _update(self, w, g, state, tmp):
+        c = state["c"]
+        c += g * g
+        np.sqrt(c, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.lr
+        w -= tmp
+
+
+class RMSProp(Optimizer):
+    """c <- rho c + (1 - rho) g^2;  w <- w - lr g / (sqrt(c) + eps)."""
+
+    name = "rmsprop"
+    title = "RMSProp"
+    description = "Divides each step by a running average of recent gradient sizes."
+    hyper = {"rho": 0.9, "eps": 1e-8}
+
+    def _init_state(self, value):
+        return {"c": np.zeros_like(value)}
+
+    def _update(self, w, g, state, tmp):
+        c = state["c"]
+        c *= self.rho
+        c += (1.0 - self.rho) * (g * g)
+        np.sqrt(c, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.lr
+        w -= tmp
+
+
+class Adam(Optimizer):
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
+    w <- w - lr m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - b1^t),
+    v_hat = v / (1 - b2^t) correcting the zero start (Kingma & Ba, 2015).
+    """
+
+    name = "adam"
+    title = "Adam"
+    description = "Momentum plus per-weight step sizes, bias-corrected: a robust default."
+    hyper = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+
+    def _init_state(self, value):
+        return {"m": np.zeros_like(value), "v": np.zeros_like(value)}
+
+    def step(self) -> None:
+        # The bias corrections are the same for every parameter: fold them into
+        # one scalar step size and one eps (the standard rearrangement).
+        self.t += 1
+        c1 = 1.0 - self.beta1**self.t
+        c2 = 1.0 - self.beta2**self.t
+        self._step_size = self.lr * np.sqrt(c2) / c1
+        self._eps_hat = self.eps * np.sqrt(c2)
+        for i, p in enumerate(self.params):
+            self._update(p.value, self._gradient(i, p), self.state[i], self._scratch[i])
+
+    def _update(self, w, g, state, tmp):
+        m, v = state["m"], state["v"]
+        m *= self.beta1
+        np.multiply(g, 1.0 - self.beta1, out=tmp)
+        m += tmp
+        v *= self.beta2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.beta2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += self._eps_hat
+        np.divide(m, tmp, out=tmp)
+        tmp *= self._step_size
+        w -= tmp
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (GD, SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam)
+}
+ALIASES = {"nesterov": "nag"}
+
+
+def names() -> list[str]:
+    return list(OPTIMIZERS)
+
+
+def get_class(name: str) -> type[Optimizer]:
+    key = ALIASES.get(str(name).lower(), str(name).lower())
+    try:
+        return OPTIMIZERS[key]
+    except KeyError:
+        raise ValueError(
+            f"unknown optimiser {name!r}; choose one of: {', '.join(OPTIMIZERS)}"
+        ) from None
+
+
+def get(name: str, params: Iterable, lr: float = 0.01, l2: float = 0.0, l1: float = 0.0, **hyper: float) -> Optimizer:
+    """An optimiser by name over ``params``; hyper-parameters it does not use are ignored."""
+    cls = get_class(name)
+    return cls(params, lr=lr, l2=l2, l1=l1, **{k: v for k, v in hyper.items() if k in cls.hyper})

@@ -1,0 +1,126 @@
+"""Snapshots: frozen, self-contained pictures of a training session at one step.
+
+This is the only thing that crosses from the training thread to the window.
+Every array in a snapshot is a copy the session will never touch again, so a
+plot may keep it as long as it likes while training goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Histogram", "LayerStats", "Alert", "BoundaryGrid", "History", "Snapshot", "STATUSES"]
+
+#: running: training; paused: waiting for resume/step; completed: reached the
+#: epoch limit; diverged: a loss or weight became non-finite; stopped: by the user.
+STATUSES = ("running", "paused", "completed", "diverged", "stopped")
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Counts of values in bins. ``edges`` stay the same from snapshot to
+    snapshot of one session (they only widen, by doubling, when values leave
+    them), so a plot can update its bars in place."""
+
+    edges: np.ndarray  # (bins + 1,)
+    counts: np.ndarray  # (bins,) int64; values outside the edges fall in the end bins
+
+    @property
+    def centers(self) -> np.ndarray:
+        return 0.5 * (self.edges[:-1] + self.edges[1:])
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Diagnostics of one layer (hidden layers 1..L-1, then the output layer).
+
+    Fractions are in [0, 1]; NaN where the notion does not apply (saturation
+    for activations that do not saturate, death for non-rectifiers).
+    """
+
+    index: int  # 1-based, as shown to students
+    name: str  # "Layer 1", ..., "Output"
+    activation: str  # activation name; the head's name for the output layer
+    width: int
+    is_output: bool
+    activations: Histogram  # a = f(z) (the output layer: its logits)
+    preactivations: Histogram  # z
+    gradients: Histogram  # dL/dW entries
+    grad_mean_abs: float  # mean |dL/dW| over weights, biases excluded, before the update
+    activation_std: float
+    saturated_fraction: float  # of (unit, sample) pairs with f'(z) < 0.01 max f'
+    dead_fraction: float  # of units with z <= 0 on every sample
+    dead_units: int
+    update_ratio: float  # ||dW_step|| / ||W|| of the last update
+    symmetry: float  # largest |difference| between the incoming weight vectors of two units
+    identical: bool  # every unit's incoming weights and bias equal: symmetry never broken
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A plain-language diagnosis, e.g. "Layer 2: 58% of sigmoid units saturated".
+
+    ``kind`` is one of: saturated, dead, symmetry, vanishing, exploding, diverged.
+    ``layer`` is the 1-based layer index, or 0 for the whole network.
+    """
+
+    kind: str
+    layer: int
+    value: float
+    text: str
+    severity: str = "warning"  # "info", "warning" or "error"
+
+
+@dataclass(frozen=True)
+class BoundaryGrid:
+    """Class probabilities over a grid in the plane of two features.
+
+    ``probs[i, j, k]`` is P(class k) at (xs[j], ys[i]) (row = y); the other
+    features sit at their mean. Coordinates are those the network sees
+    (standardised when the data config standardises).
+    """
+
+    xs: np.ndarray  # (res,)
+    ys: np.ndarray  # (res,)
+    probs: np.ndarray  # (res, res, n_classes) float32
+    features: tuple[int, int]
+    #: predicted labels of the training / validation points (to mark mistakes)
+    train_pred: np.ndarray | None = None
+    val_pred: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """Per-epoch curves so far (one entry per completed epoch)."""
+
+    epochs: np.ndarray  # (E,) int
+    train_loss: np.ndarray
+    val_loss: np.ndarray  # NaN when there is no validation set
+    train_accuracy: np.ndarray
+    val_accuracy: np.ndarray
+    #: per-layer curves, shape (E, n_layers): the gradient-flow plot's lines
+    grad_mean_abs: np.ndarray
+    activation_std: np.ndarray
+    saturated_fraction: np.ndarray
+    dead_fraction: np.ndarray
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int  # optimiser steps taken
+    epoch: int  # completed epochs
+    status: str  # one of STATUSES
+    lr: float
+    train_loss: float
+    val_loss: float
+    train_accuracy: float
+    val_accuracy: float
+    history: History
+    layers: tuple[LayerStats, ...] = ()  # empty when diagnostics were not asked for
+    alerts: tuple[Alert, ...] = ()
+    boundary: BoundaryGrid | None = None
+    steps_per_second: float = 0.0
+    message: str = ""  # e.g. why the run ended
+    extra: dict = field(default_factory=dict)
