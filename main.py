@@ -1,0 +1,42 @@
+"""Activation Lab's entry point: the window by default; `run`, `sweep`, `probe` are headless.
+
+    python3 main.py                     open the window (sets up .venv on first use)
+    python3 main.py run CONFIG.json --out REPORT.json
+    python3 main.py sweep CONFIG.json --vary model.init=zeros,xavier --seeds 0-4 --out r.csv
+    python3 main.py probe --depth 5 --activation sigmoid --init xavier
+"""
+
+import os
+import sys
+
+HEADLESS = ("run", "sweep", "probe")
+
+
+def _dependencies_missing(headless: bool) -> bool:
+    try:
+        import numpy  # noqa: F401
+        if not headless:
+            import PySide6  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def main() -> int:
+    headless = len(sys.argv) > 1 and sys.argv[1] in HEADLESS
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not getattr(sys, "frozen", False) and _dependencies_missing(headless):
+        # A fresh clone: let the bootstrap create .venv, then run us from it.
+        bootstrap = os.path.join(here, "packaging", "bootstrap.py")
+        os.execv(sys.executable, [sys.executable, bootstrap, "app", *sys.argv[1:]])
+    if headless:
+        from engine.cli import main as cli_main
+
+        return cli_main(sys.argv[1:])
+    from gui.app import main as gui_main
+
+    return gui_main(sys.argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
