@@ -1,0 +1,13 @@
+"""The live views. ``VIEWS`` lists them in display order; the window docks each one."""
+
+from .boundary import BoundaryView
+from .diagnostics import DiagnosticsView
+from .gradients import GradientFlowView
+from .histograms import ActivationHistogramView
+from .loss import LossView
+
+VIEWS = {cls.key: cls for cls in (LossView, BoundaryView, ActivationHistogramView, GradientFlowView,
+                                  DiagnosticsView)}
+
+__all__ = ["VIEWS", "LossView", "BoundaryView", "ActivationHistogramView", "GradientFlowView",
+           "DiagnosticsView"]

@@ -1,0 +1,116 @@
+"""Decision boundary: class probabilities as a colour map under the data points.
+
+Training points are filled, validation points hollow, and points the network
+gets wrong are drawn larger, so mistakes stand out as the boundary moves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from . import style
+from .base import View
+
+SIZE, WRONG_SIZE = 6, 11
+
+
+class BoundaryView(View):
+    key = "boundary"
+    title = "Decision boundary"
+    needs_boundary = True
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("boundaryPlot")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plot = style.style_plot(self.graphics.addPlot(), None, "x2", "x1")
+        self.plot.setAspectLocked(False)
+        self.plot.enableAutoRange(enable=False)
+        self.image = pg.ImageItem()
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(pxMode=True)
+        self.val_points = pg.ScatterPlotItem(pxMode=True)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.val_points)
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.caption = QLabel("Filled: training points · hollow: validation · large: misclassified")
+        self.caption.setObjectName("boundaryCaption")
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.graphics, 1)
+        self._colours = np.zeros((2, 3))
+        self._y_train = np.zeros(0, int)
+        self._y_val = np.zeros(0, int)
+        self.last_rgba: np.ndarray | None = None
+
+    def set_context(self, config, split) -> None:
+        ds = split.dataset
+        f0, f1 = config.data.features
+        k = ds.n_classes
+        self._colours = np.array([QColor(style.colour(i)).getRgb()[:3] for i in range(k)], dtype=np.float32)
+        self._y_train, self._y_val = split.y_train, split.y_val
+        self.plot.setLabel("bottom", ds.feature_names[f0] + (" (standardised)" if config.data.standardize else ""))
+        self.plot.setLabel("left", ds.feature_names[f1] + (" (standardised)" if config.data.standardize else ""))
+        held = " Other features are held at their mean." if ds.n_features > 2 else ""
+        self.caption.setText("Filled: training points · hollow: validation · large: misclassified." + held)
+        brushes = [pg.mkBrush(style.qcolour(int(c), 230)) for c in split.y_train]
+        self.train_points.setData(split.X_train[:, f0], split.X_train[:, f1], size=SIZE, brush=brushes,
+                                  pen=pg.mkPen("w", width=0.8))
+        pens = [pg.mkPen(style.colour(int(c)), width=1.6) for c in split.y_val]
+        self.val_points.setData(split.X_val[:, f0], split.X_val[:, f1], size=SIZE, brush=pg.mkBrush(None),
+                                pen=pens)
+        self.legend.clear()
+        for i, name in enumerate(ds.class_names):
+            sample = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(style.qcolour(i)), pen=pg.mkPen("w"))
+            self.legend.addItem(sample, name)
+        self.image.clear()
+        self.last_rgba = None
+        both = np.vstack([split.X_train, split.X_val]) if len(split.X_val) else split.X_train
+        lo, hi = both.min(axis=0) - 0.5, both.max(axis=0) + 0.5  # the grid's extent (datasets.grid_for)
+        self.plot.setXRange(lo[f0], hi[f0], padding=0.02)
+        self.plot.setYRange(lo[f1], hi[f1], padding=0.02)
+
+    def rgba(self, probs: np.ndarray) -> np.ndarray:
+        """Blend class colours by probability; fade to white where the network is unsure."""
+        k = probs.shape[2]
+        blend = probs @ self._colours[:k]  # (res, res, 3)
+        confidence = (probs.max(axis=2) - 1.0 / k) / (1.0 - 1.0 / k)
+        confidence = np.clip(confidence, 0.0, 1.0)[:, :, None] * 0.75
+        rgb = 255.0 * (1.0 - confidence) + blend * confidence
+        out = np.empty(probs.shape[:2] + (4,), dtype=np.ubyte)
+        out[:, :, :3] = rgb
+        out[:, :, 3] = 255
+        return out
+
+    def update_snapshot(self, snap) -> None:
+        grid = snap.boundary
+        if grid is None:
+            return
+        self.last_rgba = self.rgba(grid.probs)
+        self.image.setImage(self.last_rgba, autoLevels=False)
+        dx = (grid.xs[-1] - grid.xs[0]) / (len(grid.xs) - 1)
+        dy = (grid.ys[-1] - grid.ys[0]) / (len(grid.ys) - 1)
+        self.image.setRect(QRectF(grid.xs[0] - dx / 2, grid.ys[0] - dy / 2,
+                                  dx * len(grid.xs), dy * len(grid.ys)))
+        if grid.train_pred is not None and len(grid.train_pred) == len(self._y_train):
+            self.train_points.setSize(np.where(grid.train_pred != self._y_train, WRONG_SIZE, SIZE))
+        if grid.val_pred is not None and len(grid.val_pred) == len(self._y_val) and len(self._y_val):
+            self.val_points.setSize(np.where(grid.val_pred != self._y_val, WRONG_SIZE, SIZE))
+
+    def reset(self, keep_ghost: bool = True) -> None:
+        if not keep_ghost:
+            self.image.clear()
+        elif self.last_rgba is not None:
+            faded = self.last_rgba.copy()
+            faded[:, :, 3] = 90
+            self.image.setImage(faded, autoLevels=False)
+        self.train_points.setSize(SIZE)
+        if len(self._y_val):
+            self.val_points.setSize(SIZE)

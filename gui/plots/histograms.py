@@ -1,0 +1,158 @@
+"""Activation histograms, one small plot per hidden layer.
+
+On the pre-activation view the activation f(z) and its slope f'(z) are drawn
+over the histogram (scaled to its height), so a student sees whether the mass
+sits on the curve's flat, saturated tails or on its useful middle.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
+
+from engine import activations as act_mod
+
+from . import style
+from .base import View
+
+PER_ROW = 4
+PLOT_HEIGHT = 170
+
+
+def layer_title(stats) -> str:
+    """"Layer 2 · sigmoid · 58% saturated" — the headline number for the layer."""
+    parts = [stats.name, stats.activation]
+    if not math.isnan(stats.saturated_fraction):
+        parts.append(f"{stats.saturated_fraction:.0%} saturated")
+    elif not math.isnan(stats.dead_fraction):
+        parts.append(f"{stats.dead_units}/{stats.width} dead")
+    else:
+        parts.append(f"std {stats.activation_std:.3g}")
+    if stats.identical:
+        parts.append("units identical")
+    return " · ".join(parts)
+
+
+class _LayerPlot:
+    """One layer's histogram and overlay curves, created once and updated in place."""
+
+    def __init__(self, plot: pg.PlotItem, activation):
+        self.plot = plot
+        self.activation = activation
+        self.bars = plot.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(*style.BAR),
+                              pen=pg.mkPen("#2b6f97", width=1))
+        self.f_curve = plot.plot(pen=pg.mkPen(style.CURVE_F, width=2))
+        self.df_curve = plot.plot(pen=pg.mkPen(style.CURVE_DF, width=2, style=pg.QtCore.Qt.DashLine))
+        self._edges_key = None
+        self._z = self._f = self._df = None
+        self.title = ""
+        self._x_edges = None
+        plot.enableAutoRange(enable=False)
+        self.y_range = style.StickyRange(plot, "y", floor=0.0)
+
+    def _overlay_shape(self, edges: np.ndarray) -> None:
+        """f and f' on the histogram's z range, normalised to [0, 1] (engine maths)."""
+        key = (edges[0], edges[-1])
+        if key == self._edges_key:
+            return
+        self._edges_key = key
+        z = np.linspace(edges[0], edges[-1], 200)
+        f = self.activation.forward(z)
+        span = np.ptp(f)
+        self._z = z
+        self._f = (f - f.min()) / span if span > 0 else np.full_like(z, 0.5)
+        self._df = self.activation.derivative(z) / self.activation.max_derivative
+
+    def show(self, hist, overlay: bool) -> None:
+        self.bars.setData(hist.edges, hist.counts)
+        key = (hist.edges[0], hist.edges[-1])
+        if key != self._x_edges:
+            self._x_edges = key
+            self.plot.setXRange(*key, padding=0.02)
+        self.y_range.update(0.0, float(max(hist.counts.max(), 1)))
+        self.f_curve.setVisible(overlay)
+        self.df_curve.setVisible(overlay)
+        if overlay:
+            self._overlay_shape(hist.edges)
+            top = max(int(hist.counts.max()), 1)
+            self.f_curve.setData(self._z, self._f * top)
+            self.df_curve.setData(self._z, self._df * top)
+
+
+class ActivationHistogramView(View):
+    key = "activations"
+    title = "Activation histograms"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("activationHistograms")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.graphics)
+        self.pre_box = QCheckBox("Pre-activations z, with f(z) and f′(z)")
+        self.pre_box.setObjectName("preactivationToggle")
+        self.pre_box.setToolTip("Histogram the weighted sums z instead of the outputs a = f(z), "
+                                "with the activation and its slope drawn over them.")
+        self.pre_box.toggled.connect(self._redraw)
+        self.legend = QLabel()
+        self.legend.setObjectName("histogramLegend")
+        row = QHBoxLayout()
+        row.addWidget(self.pre_box)
+        row.addStretch(1)
+        row.addWidget(self.legend)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.scroll, 1)
+        self.layer_plots: list[_LayerPlot] = []
+        self._last = None
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        if self.pre_box.isChecked():
+            self.legend.setText(f"<span style='color:{style.CURVE_F}'>━ f(z)</span> &nbsp; "
+                                f"<span style='color:{style.CURVE_DF}'>╍ f′(z)</span> (scaled to the bars)")
+        else:
+            self.legend.setText("activations a = f(z) of each unit on each sample")
+
+    def set_context(self, config, split) -> None:
+        self.graphics.clear()
+        self.layer_plots = []
+        names = config.model.layer_activations()
+        params = config.model.activation_params()
+        for i, name in enumerate(names):
+            plot = self.graphics.addPlot(row=i // PER_ROW, col=i % PER_ROW)
+            style.style_plot(plot, f"Layer {i + 1} · {name}", size="9pt")
+            plot.setMouseEnabled(x=False, y=False)
+            plot.getAxis("left").setWidth(34)
+            self.layer_plots.append(_LayerPlot(plot, act_mod.get(name, **params)))
+        rows = max(1, math.ceil(len(names) / PER_ROW))
+        self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)
+        self._last = None
+
+    def update_snapshot(self, snap) -> None:
+        self._last = snap
+        self._redraw()
+
+    def _redraw(self, *_):
+        self._update_legend()
+        snap = self._last
+        if snap is None or not snap.layers:
+            return
+        pre = self.pre_box.isChecked()
+        hidden = [s for s in snap.layers if not s.is_output]
+        for lp, stats in zip(self.layer_plots, hidden):
+            lp.show(stats.preactivations if pre else stats.activations, overlay=pre)
+            title = layer_title(stats)
+            if title != lp.title:  # re-laying out a title every frame is wasted work
+                lp.title = title
+                lp.plot.setTitle(title, size="9pt")
+
+    def reset(self, keep_ghost: bool = True) -> None:
+        for lp in self.layer_plots:
+            lp.bars.clear()
+        self._last = None

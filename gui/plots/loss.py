@@ -1,0 +1,105 @@
+"""Loss and accuracy over epochs, training and validation, with a log-scale toggle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout
+
+from . import style
+from .base import View
+
+
+class LossView(View):
+    key = "loss"
+    title = "Loss and accuracy"
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("lossPlot")
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.loss_plot = style.style_plot(self.graphics.addPlot(row=0, col=0), None, "loss")
+        self.acc_plot = style.style_plot(self.graphics.addPlot(row=1, col=0), None, "accuracy", "epoch")
+        self.acc_plot.setXLink(self.loss_plot)
+        self.acc_plot.setYRange(0, 1.02, padding=0)
+        self.acc_plot.enableAutoRange(enable=False)
+        self.loss_plot.enableAutoRange(x=False)
+        self.loss_range = style.StickyRange(self.loss_plot, "y", floor=0.0)
+        self.loss_plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 210))
+        ghost_pen = pg.mkPen(style.GHOST, width=1.5, style=pg.QtCore.Qt.DashLine)
+        self.ghost_loss = [self.loss_plot.plot(pen=ghost_pen), self.loss_plot.plot(pen=ghost_pen)]
+        self.ghost_acc = [self.acc_plot.plot(pen=ghost_pen), self.acc_plot.plot(pen=ghost_pen)]
+        self.train_loss = self.loss_plot.plot(pen=pg.mkPen(style.TRAIN, width=2), name="training")
+        self.val_loss = self.loss_plot.plot(pen=pg.mkPen(style.VALID, width=2), name="validation")
+        self.train_acc = self.acc_plot.plot(pen=pg.mkPen(style.TRAIN, width=2))
+        self.val_acc = self.acc_plot.plot(pen=pg.mkPen(style.VALID, width=2))
+        for curve in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
+            curve.setClipToView(True)
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setObjectName("lossLogScale")
+        self.log_box.setToolTip("Show the loss on a logarithmic axis, to see progress once it is small.")
+        self.log_box.toggled.connect(self._set_log)
+        self.summary = QLabel("No training yet")
+        self.summary.setObjectName("lossSummary")
+        row = QHBoxLayout()
+        row.addWidget(self.summary, 1)
+        row.addWidget(self.log_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.graphics, 1)
+        self._epochs_drawn = -1
+        self._last = None
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self.loss_range.log = on
+        self.loss_range.floor = None if on else 0.0
+        self.loss_range.reset()
+        self._epochs_drawn = -1
+        if self._last is not None:
+            self.update_snapshot(self._last)
+
+    def set_context(self, config, split) -> None:
+        self.loss_plot.setXRange(0, config.train.epochs, padding=0.01)
+        has_val = len(split.y_val) > 0
+        self.val_loss.setVisible(has_val)
+        self.val_acc.setVisible(has_val)
+
+    def update_snapshot(self, snap) -> None:
+        self._last = snap
+        h = snap.history
+        if len(h.epochs) == self._epochs_drawn:
+            return
+        self._epochs_drawn = len(h.epochs)
+        x = h.epochs.astype(float)
+        style.set_curve(self.train_loss, x, h.train_loss)
+        style.set_curve(self.train_acc, x, h.train_accuracy)
+        if np.isfinite(h.val_loss).any():
+            style.set_curve(self.val_loss, x, h.val_loss)
+            style.set_curve(self.val_acc, x, h.val_accuracy)
+        losses = np.concatenate([h.train_loss, h.val_loss])
+        losses = losses[np.isfinite(losses)]
+        if len(losses):
+            self.loss_range.update(float(losses.min()), float(losses.max()))
+        if len(x):
+            for ghost in self.ghost_loss + self.ghost_acc:
+                ghost.setData([], [])
+            val = "" if not np.isfinite(snap.val_accuracy) else \
+                f" · validation loss {snap.val_loss:.4f}, accuracy {snap.val_accuracy:.1%}"
+            self.summary.setText(f"Epoch {snap.epoch}: training loss {snap.train_loss:.4f}, "
+                                 f"accuracy {snap.train_accuracy:.1%}{val}")
+
+    def reset(self, keep_ghost: bool = True) -> None:
+        pairs = [(self.ghost_loss[0], self.train_loss), (self.ghost_loss[1], self.val_loss),
+                 (self.ghost_acc[0], self.train_acc), (self.ghost_acc[1], self.val_acc)]
+        for ghost, curve in pairs:
+            x, y = curve.getData()
+            if keep_ghost and x is not None and len(x):
+                ghost.setData(x, y)
+            elif not keep_ghost:
+                ghost.setData([], [])
+            curve.setData([], [])
+        self._epochs_drawn = -1
+        self._last = None
+        self.summary.setText("Ready: press Play (Space) to train")

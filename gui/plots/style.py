@@ -1,0 +1,111 @@
+"""One palette and a few helpers shared by every view (Okabe–Ito, colour-blind safe)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+TRAIN = "#0072B2"
+VALID = "#D55E00"
+GHOST = (150, 150, 150, 110)
+CURVE_F = "#009E73"
+CURVE_DF = "#CC79A7"
+BAR = (86, 180, 233, 170)
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def qcolour(i: int, alpha: int = 255) -> QColor:
+    c = QColor(colour(i))
+    c.setAlpha(alpha)
+    return c
+
+
+def setup_pyqtgraph() -> None:
+    """Light background and antialiasing: what reads best on a lab projector."""
+    pg.setConfigOptions(antialias=True, background="w", foreground="#333333", imageAxisOrder="row-major")
+
+
+def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
+               bottom: str | None = None, size: str = "10pt") -> pg.PlotItem:
+    if title:
+        plot.setTitle(title, size=size)
+    if left:
+        plot.setLabel("left", left)
+    if bottom:
+        plot.setLabel("bottom", bottom)
+    # No grid: pyqtgraph draws grid lines into the axis picture, which made
+    # every frame of every plot several milliseconds slower.
+    plot.showGrid(x=False, y=False)
+    plot.setMenuEnabled(False)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(False)  # "loss (x0.001)" confuses more than it helps
+    return plot
+
+
+class StickyRange:
+    """Sets one axis's range only when the data leave it or shrink far inside it.
+
+    pyqtgraph re-lays out an axis's ticks and labels whenever its range moves,
+    and that costs milliseconds per plot; a range that moves rarely keeps each
+    frame cheap. ``log=True`` keeps whole decades (for a log-mode axis).
+    """
+
+    def __init__(self, plot: pg.PlotItem, axis: str = "y", log: bool = False, floor: float | None = None):
+        self.plot = plot
+        self.axis = axis
+        self.log = log
+        self.floor = floor  # a fixed lower bound (e.g. 0 for counts)
+        self.current: tuple[float, float] | None = None
+        getattr(plot, "enableAutoRange")(axis=axis, enable=False)
+
+    def reset(self) -> None:
+        self.current = None
+
+    def update(self, lo: float, hi: float) -> None:
+        import math
+
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return
+        if self.log:
+            if lo <= 0 or hi <= 0:
+                return
+            new = (math.floor(math.log10(lo)), math.ceil(math.log10(hi)))
+            if new[0] == new[1]:
+                new = (new[0] - 1, new[1])
+            if self.current is not None and self.current[0] <= new[0] and new[1] <= self.current[1] \
+                    and (self.current[1] - self.current[0]) - (new[1] - new[0]) <= 2:
+                return
+        else:
+            if self.floor is not None:
+                lo = self.floor
+            span = hi - lo if hi > lo else max(abs(hi), 1.0)
+            if self.current is not None:
+                c_lo, c_hi = self.current
+                inside = c_lo <= lo and hi <= c_hi
+                snug = (hi - lo) >= 0.4 * (c_hi - c_lo)
+                if inside and snug:
+                    return
+            new = (lo if self.floor is not None else lo - 0.05 * span, hi + 0.15 * span)
+        self.current = new
+        if self.axis == "y":
+            self.plot.setYRange(*new, padding=0)
+        else:
+            self.plot.setXRange(*new, padding=0)
+
+
+LONG_CURVE = 2000  # points; beyond this a curve is peak-downsampled to the screen
+
+
+def set_curve(curve: pg.PlotDataItem, x, y) -> None:
+    """setData, with peak downsampling switched on only for long curves.
+
+    pyqtgraph's automatic downsampling drops every point of a short curve
+    when the x range is much wider than the data (early in a long run).
+    """
+    curve.setDownsampling(auto=len(x) > LONG_CURVE, method="peak")
+    curve.setData(x, y)

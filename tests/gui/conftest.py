@@ -1,0 +1,24 @@
+"""Fixtures for driving the real window offscreen."""
+
+import pytest
+
+from engine.config import Config
+
+SMALL = {
+    "data": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.2, "seed": 0},
+    "model": {"hidden": [6, 6], "activation": "tanh", "init": "xavier"},
+    "train": {"optimizer": "adam", "lr": 0.03, "epochs": 100000, "batch_size": 32, "seed": 0},
+}
+
+
+@pytest.fixture
+def window(qtbot):
+    from gui.app import create_window
+
+    w = create_window(Config.from_dict(SMALL))
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown()

@@ -1,0 +1,163 @@
+"""The main window driven through its real buttons, shortcuts and combo boxes."""
+
+import shutil
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QToolButton
+
+from engine.config import Config
+
+OBJECT_NAMES = ["datasetCombo", "activationCombo", "initCombo", "optimizerCombo", "learningRateSpin",
+                "playButton", "stepButton", "resetButton", "reinitButton", "speedSlider", "lossPlot",
+                "boundaryPlot", "activationHistograms", "gradientFlowPlot", "diagnosticsPanel"]
+
+
+def loss_points(w):
+    x, _ = w.views["loss"].train_loss.getData()
+    return 0 if x is None else len(x)
+
+
+def click(qtbot, w, name):
+    qtbot.mouseClick(w.findChild(QToolButton, name), Qt.LeftButton)
+
+
+def test_stable_object_names_exist(window):
+    for name in OBJECT_NAMES:
+        assert window.findChild(object, name) is not None, name
+
+
+def test_play_pause_through_buttons_and_space(qtbot, window):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: loss_points(window) > 5, timeout=5000)
+    qtbot.keyClick(window, Qt.Key_Space)  # pause
+    qtbot.waitUntil(lambda: window.session.status == "paused", timeout=2000)
+    qtbot.wait(150)  # let the last snapshot in flight be drawn
+    frozen = loss_points(window)
+    epoch = window.session.epoch
+    qtbot.wait(400)
+    assert loss_points(window) == frozen and window.session.epoch == epoch
+    assert window.play_action.text() == "Play"
+    qtbot.keyClick(window, Qt.Key_Space)  # resume
+    qtbot.waitUntil(lambda: loss_points(window) > frozen + 3, timeout=5000)
+    assert window.play_action.text() == "Pause"
+
+
+def test_step_and_reset_through_shortcuts(qtbot, window):
+    initial = window.session.network.get_weights()
+    qtbot.keyClick(window, Qt.Key_S)
+    qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch == 1, timeout=3000)
+    assert window.session.epoch == 1
+    click(qtbot, window, "stepButton")
+    qtbot.waitUntil(lambda: window.shown.epoch == 2, timeout=3000)
+    assert loss_points(window) == 2
+    qtbot.keyClick(window, Qt.Key_R)
+    qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch == 0, timeout=3000)
+    assert window.session.step == 0 and loss_points(window) == 0
+    np.testing.assert_array_equal(window.session.network.get_weights()[0][0], initial[0][0])
+
+
+def test_reinitialise_draws_new_weights(qtbot, window):
+    before = window.session.network.get_weights()[0][0].copy()
+    seed = window.training_panel.seed.value()
+    qtbot.keyClick(window, Qt.Key_R, Qt.ShiftModifier)
+    assert window.training_panel.seed.value() != seed
+    assert window.session.config.train.seed == window.training_panel.seed.value()
+    assert not np.array_equal(window.session.network.get_weights()[0][0], before)
+
+
+def test_every_view_receives_data(qtbot, window):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch >= 5, timeout=5000)
+    window.docks["diagnostics"].raise_()
+    qtbot.waitUntil(lambda: window.frames_drawn > 3, timeout=3000)
+    snap = window.shown
+    loss = window.views["loss"]
+    x, y = loss.train_loss.getData()
+    np.testing.assert_array_equal(y, snap.history.train_loss[: len(y)])
+    assert window.views["boundary"].last_rgba is not None
+    assert window.views["boundary"].last_rgba.shape == (150, 150, 4)
+    hist = window.views["activations"].layer_plots
+    assert len(hist) == 2
+    xs, counts = hist[0].bars.getData()
+    assert counts.sum() > 0
+    grads = window.views["gradients"]
+    assert len(grads.curves) == 3 and len(grads.curves[0].getData()[0]) > 0
+    qtbot.waitUntil(lambda: "No problems" in window.views["diagnostics"].status.text()
+                    or window.views["diagnostics"].list.count() > 0, timeout=3000)
+
+
+def test_changing_activation_resets_with_new_activation(qtbot, window):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.session.epoch > 3, timeout=5000)
+    combo = window.findChild(QComboBox, "activationCombo")
+    combo.setCurrentIndex(combo.findData("relu"))
+    assert window.session.epoch == 0 and window.session.step == 0
+    assert [a.name for a in window.session.network.hidden_activations] == ["relu", "relu"]
+    assert window.handle is None  # the run stopped
+    assert "relu" in window.findChild(object, "architectureLabel").text()
+
+
+def test_learning_rate_applies_live(qtbot, window):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.session.epoch > 1, timeout=5000)
+    spin = window.findChild(QDoubleSpinBox, "learningRateSpin")
+    spin.setValue(0.005)
+    assert window.session.optimizer.lr == 0.005
+    assert window.is_training()  # no restart
+
+
+def test_bad_value_is_reported_and_nothing_lost(qtbot, window):
+    session = window.session
+    window.network_panel.values = lambda: {"hidden": [-3]}  # what a corrupt panel would send
+    window.rebuild()
+    label = window.error_label
+    assert label.isVisible() and "model.hidden[0]: must be a positive integer, got -3" in label.text()
+    assert window.session is session
+
+
+def test_diverging_run_shows_alert_and_window_still_responds(qtbot, window):
+    cfg = Config.from_dict({
+        "data": {"name": "moons", "n_samples": 200},
+        "model": {"hidden": [8], "activation": "relu", "output": "identity"},
+        "train": {"optimizer": "sgd", "lr": 1.0, "loss_reduction": "sum", "epochs": 500, "batch_size": 32}})
+    window.apply_config(cfg)
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.session.status == "diverged", timeout=5000)
+    window.docks["diagnostics"].raise_()
+    diag = window.views["diagnostics"]
+    qtbot.waitUntil(lambda: "diverged" in diag.status.text(), timeout=3000)
+    texts = [diag.list.item(i).text() for i in range(diag.list.count())]
+    assert any("Training diverged at epoch" in t and "lower the learning rate" in t for t in texts)
+    # still usable: change a setting and train again
+    window.findChild(QDoubleSpinBox, "learningRateSpin").setValue(0.001)
+    combo = window.findChild(QComboBox, "outputCombo")
+    combo.setCurrentIndex(combo.findData("softmax"))
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.session.epoch > 2, timeout=5000)
+    assert window.session.status == "running"
+
+
+def test_closing_mid_run_stops_the_thread_quickly(qtbot, window):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.session.epoch > 2, timeout=5000)
+    qthread = window.handle.qthread
+    start = time.perf_counter()
+    window.close()
+    assert qthread.isFinished()
+    assert time.perf_counter() - start < 2.0
+    window.shutdown()  # a second shutdown is harmless
+
+
+def test_screenshot_after_training_is_not_blank(qtbot, window, tmp_path):
+    click(qtbot, window, "playButton")
+    qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch >= 30, timeout=8000)
+    path = tmp_path / "training.png"
+    assert window.grab().save(str(path))
+    image = window.grab().toImage()
+    pixels = np.array([image.pixel(x, y) & 0xFFFFFF for x in range(0, image.width(), 7)
+                       for y in range(0, image.height(), 7)])
+    assert len(np.unique(pixels)) > 50  # many colours: plots, points, text
+    shutil.copy(path, "/tmp/screens/training.png") if shutil.os.path.isdir("/tmp/screens") else None

@@ -1,0 +1,126 @@
+"""Each live view holds exactly the data of the snapshot it was given."""
+
+import numpy as np
+import pytest
+
+from engine import activations
+from engine.config import Config
+from engine.session import Session
+from gui.plots import VIEWS
+
+
+@pytest.fixture
+def trained():
+    cfg = Config.from_dict({"data": {"name": "iris", "val_fraction": 0.2},
+                            "model": {"hidden": [6, 5, 4], "activation": "leaky_relu", "leaky_slope": 0.2},
+                            "train": {"epochs": 12, "batch_size": 16}})
+    s = Session(cfg)
+    s.snapshot_every = 10**6
+    s.boundary_resolution = 40
+    snap = [x for x in s.run() if x is not None][-1]
+    return cfg, s, snap
+
+
+def make(qtbot, key, cfg, s):
+    view = VIEWS[key]()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    view.set_context(cfg, s.split)
+    return view
+
+
+def test_registry_order_and_names():
+    assert list(VIEWS) == ["loss", "boundary", "activations", "gradients", "diagnostics"]
+    assert VIEWS["boundary"].needs_boundary and not VIEWS["loss"].needs_boundary
+
+
+def test_loss_view_curves_and_log_toggle(qtbot, trained):
+    cfg, s, snap = trained
+    view = make(qtbot, "loss", cfg, s)
+    view.update_snapshot(snap)
+    x, y = view.val_loss.getData()
+    np.testing.assert_array_equal(x, snap.history.epochs)
+    np.testing.assert_array_equal(y, snap.history.val_loss)
+    np.testing.assert_array_equal(view.train_acc.getData()[1], snap.history.train_accuracy)
+    view.log_box.setChecked(True)
+    assert view.loss_plot.getAxis("left").logMode
+    view.reset(keep_ghost=True)
+    assert len(view.ghost_loss[0].getData()[0]) == 12 and len(view.train_loss.getData()[0] or []) == 0
+
+
+def test_boundary_view_image_and_mistakes(qtbot, trained):
+    cfg, s, snap = trained
+    view = make(qtbot, "boundary", cfg, s)
+    view.update_snapshot(snap)
+    grid = snap.boundary
+    np.testing.assert_array_equal(view.last_rgba, view.rgba(grid.probs))
+    # row i of the image is y = ys[i]: the most confident cell keeps its class colour
+    i, j = np.unravel_index(np.argmax(grid.probs.max(axis=2)), grid.probs.shape[:2])
+    k = int(np.argmax(grid.probs[i, j]))
+    expected = 255 * (1 - 0.75) + view._colours[k] * 0.75
+    np.testing.assert_allclose(view.last_rgba[i, j, :3], expected, atol=30)
+    sizes = view.train_points.data["size"]
+    wrong = grid.train_pred != s.split.y_train
+    assert np.all(sizes[wrong] > sizes[~wrong].max(initial=0)) if wrong.any() else True
+    assert "held at their mean" in view.caption.text()  # iris has 4 features
+
+
+def test_histogram_view_counts_and_overlay(qtbot, trained):
+    cfg, s, snap = trained
+    view = make(qtbot, "activations", cfg, s)
+    assert len(view.layer_plots) == 3
+    view.update_snapshot(snap)
+    x, counts = view.layer_plots[1].bars.getData()
+    np.testing.assert_array_equal(counts, snap.layers[1].activations.counts)
+    assert not view.layer_plots[0].f_curve.isVisible()
+    view.pre_box.setChecked(True)
+    lp = view.layer_plots[0]
+    _, counts = lp.bars.getData()
+    np.testing.assert_array_equal(counts, snap.layers[0].preactivations.counts)
+    z, fz = lp.f_curve.getData()
+    f = activations.get("leaky_relu", slope=0.2).forward(z)
+    top = snap.layers[0].preactivations.counts.max()
+    np.testing.assert_allclose(fz, (f - f.min()) / np.ptp(f) * top)
+    assert "Layer 1 · leaky_relu" in lp.plot.titleLabel.text
+
+
+def test_ten_layers_make_ten_histograms(qtbot, trained):
+    cfg, s, _ = trained
+    deep = cfg.with_changes(model={"hidden": [5] * 10})
+    view = make(qtbot, "activations", deep, s)
+    assert len(view.layer_plots) == 10
+
+
+def test_gradient_flow_curves_and_bars(qtbot, trained):
+    cfg, s, snap = trained
+    view = make(qtbot, "gradients", cfg, s)
+    view.update_snapshot(snap)
+    assert len(view.curves) == 4
+    for i, curve in enumerate(view.curves):
+        np.testing.assert_allclose(curve.getData()[1], np.log10(snap.history.grad_mean_abs[:, i]))  # log axis
+    heights = view.bars.opts["height"] + view.bars.opts["y0"]
+    np.testing.assert_allclose(heights, np.log10([l.grad_mean_abs for l in snap.layers]))
+    view.layer_combo.setCurrentIndex(2)
+    np.testing.assert_array_equal(view.hist.getData()[1], snap.layers[2].gradients.counts)
+
+
+def test_diagnostics_dedup_and_clearing(qtbot):
+    cfg = Config.from_dict({"data": {"name": "moons", "n_samples": 100},
+                            "model": {"hidden": [4, 4], "init": "zeros"}, "train": {"epochs": 3}})
+    s = Session(cfg)
+    s.snapshot_every = 1
+    snaps = [x for x in s.run() if x is not None]
+    view = make(qtbot, "diagnostics", cfg, s)
+    for snap in snaps:
+        view.update_snapshot(snap)
+    texts = [view.list.item(i).text() for i in range(view.list.count())]
+    symmetric = [t for t in texts if "symmetry never broken" in t]
+    assert len(symmetric) == 2  # one per layer, not one per snapshot
+    assert symmetric[0].startswith("Epoch 0:")  # the epoch it first appeared
+    healthy = Session(cfg.with_changes(model={"init": "xavier"}))
+    healthy.snapshot_every = 10**6
+    last = [x for x in healthy.run() if x is not None][-1]
+    view.update_snapshot(last)
+    assert "cleared by epoch" in view.list.item(0).text()
+    assert view.status.text() == "✔ No problems detected"
