@@ -132,7 +132,9 @@ class Sigmoid(Activation):
         return s * (1.0 - s)
 
     def grad(self, z, a):
-        return a * (1.0 - a)
+        d = 1.0 - a
+        d *= a
+        return d
 
     max_derivative = 0.25
 

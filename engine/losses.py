@@ -23,6 +23,31 @@ __all__ = ["Head", "HEADS", "REDUCTIONS", "get"]
 REDUCTIONS = ("mean", "sum")
 
 
+_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
+
+
+def ones(n: int, dtype) -> np.ndarray:
+    """A cached vector of ones: ``x @ ones(k)`` sums rows through BLAS, several
+    times faster than ``x.sum(axis=1)`` on the small arrays this lab uses."""
+    key = (n, np.dtype(dtype))
+    vec = _ONES.get(key)
+    if vec is None:
+        vec = _ONES[key] = np.ones(n, dtype=dtype)
+    return vec
+
+
+def row_max(x: np.ndarray) -> np.ndarray:
+    """max over axis 1; for few columns an element-wise maximum column by column
+    is ~7x faster than NumPy's row reduction."""
+    k = x.shape[1]
+    if k > 32:
+        return x.max(axis=1)
+    m = x[:, 0].copy()
+    for j in range(1, k):
+        np.maximum(m, x[:, j], out=m)
+    return m
+
+
 def _check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
         raise ValueError(f"unknown loss reduction {reduction!r}; choose one of: mean, sum")
@@ -79,12 +104,13 @@ class SoftmaxCrossEntropy(Head):
 
     def loss_and_grad(self, logits, targets, reduction="mean"):
         _check_reduction(reduction)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
+        exp = logits - row_max(logits)[:, None]  # shifted logits, then exp in place
         # -sum t * (shifted - log total), with sum(t) = 1 per row
-        loss = float(np.log(total).sum() - np.vdot(targets, shifted))
-        exp /= total
+        picked = np.vdot(targets, exp)
+        np.exp(exp, out=exp)
+        total = exp @ ones(exp.shape[1], exp.dtype)
+        exp /= total[:, None]
+        loss = float(np.log(total, out=total).sum() - picked)
         exp -= targets
         if reduction == "mean":
             n = logits.shape[0]
@@ -93,9 +119,8 @@ class SoftmaxCrossEntropy(Head):
         return loss, exp
 
     def proba(self, logits):
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        exp /= exp.sum(axis=1, keepdims=True)
+        exp = np.exp(logits - row_max(logits)[:, None])
+        exp /= (exp @ ones(exp.shape[1], exp.dtype))[:, None]
         return exp
 
 

@@ -22,6 +22,7 @@ from . import initializers as init_mod
 from . import losses as loss_mod
 from .activations import Activation
 from .initializers import Initializer
+from .losses import ones
 
 __all__ = ["Parameter", "Layer", "Network"]
 
@@ -197,7 +198,7 @@ class Network:
         With ``keep`` (the default) every z and a is stored for ``backward``
         and the probes; ``keep=False`` is for prediction only.
         """
-        a = np.asarray(X, dtype=self.dtype)
+        a = X if X.dtype == self.dtype else np.asarray(X, dtype=self.dtype)
         if keep:
             zs = self.zs = []
             acts = self.activations = [a]
@@ -228,7 +229,7 @@ class Network:
             deltas[i] = delta
             a_prev = self.activations[i]
             np.matmul(a_prev.T, delta, out=layer.W.grad)
-            np.sum(delta, axis=0, out=layer.b.grad)
+            np.matmul(ones(delta.shape[0], delta.dtype), delta, out=layer.b.grad)  # column sums via BLAS
             if i > 0:
                 below = self.layers[i - 1]
                 back = delta @ layer.W.value.T

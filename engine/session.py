@@ -4,8 +4,9 @@
 optimiser steps, ``None`` as a heartbeat while paused, and a final snapshot
 when the run completes, diverges or is stopped. It knows nothing of threads
 or Qt: the window's worker iterates it in a QThread, the CLI and the tests
-iterate it directly. Controls (pause, resume, stop, step_epoch, set_lr) only
-set flags, so they are safe to call from another thread.
+iterate it directly. The controls (pause, resume, stop, step_epoch, set_lr)
+only set flags that the loop reads between steps, so another thread may call
+them while ``run()`` is iterating.
 """
 
 from __future__ import annotations
@@ -22,112 +23,205 @@ from . import datasets, optimizers, probes
 from .config import Config, ConfigError
 from .datasets import Dataset
 from .network import Network
-from .snapshot import Alert, BoundaryGrid, History, LayerStats, Snapshot
+from .snapshot import Alert, BoundaryGrid, History, Snapshot
 
 __all__ = ["Session", "DIAGNOSTIC_SAMPLE"]
 
-#: Snapshots compute layer statistics on at most this many training samples.
+#: Snapshots compute layer statistics on at most this many training samples
+#: (all of them for the small data sets of the lessons).
 DIAGNOSTIC_SAMPLE = 1000
-_PAUSE_POLL = 0.05  # seconds a paused run waits before yielding a heartbeat
+_PAUSE_POLL = 0.05  # seconds a paused run waits for a control before yielding a heartbeat
+_RATE_WINDOW = 0.25  # seconds of training over which steps_per_second is measured
+_FINAL = ("completed", "diverged", "stopped")
+
+
+class _HistoryBuffer:
+    """Per-epoch curves in arrays that grow by doubling; ``freeze`` copies the filled part.
+
+    Appending is a few element writes; a snapshot copies contiguous slices
+    (a memcpy), however long the run has been.
+    """
+
+    _SCALARS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+    _LAYERED = ("grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction")
+
+    def __init__(self, n_layers: int, capacity: int = 256):
+        self.n_layers = n_layers
+        self.size = 0
+        self.epochs = np.zeros(capacity, dtype=np.int64)
+        self.scalars = np.zeros((len(self._SCALARS), capacity))
+        self.layered = np.zeros((len(self._LAYERED), capacity, n_layers))
+
+    def append(self, epoch: int, scalars: tuple[float, float, float, float], curves) -> None:
+        i = self.size
+        if i == len(self.epochs):
+            grow = len(self.epochs)
+            self.epochs = np.concatenate((self.epochs, np.zeros(grow, dtype=np.int64)))
+            self.scalars = np.concatenate((self.scalars, np.zeros((len(self._SCALARS), grow))), axis=1)
+            self.layered = np.concatenate(
+                (self.layered, np.zeros((len(self._LAYERED), grow, self.n_layers))), axis=1)
+        self.epochs[i] = epoch
+        self.scalars[:, i] = scalars
+        self.layered[:, i, :] = curves
+        self.size = i + 1
+
+    def last(self) -> tuple[float, float, float, float]:
+        """(train loss, val loss, train accuracy, val accuracy) of the last entry."""
+        return tuple(float(v) for v in self.scalars[:, self.size - 1])
+
+    def freeze(self) -> History:
+        n = self.size
+        s, lay = self.scalars[:, :n], self.layered[:, :n, :]
+        return History(self.epochs[:n].copy(), s[0].copy(), s[1].copy(), s[2].copy(), s[3].copy(),
+                       lay[0].copy(), lay[1].copy(), lay[2].copy(), lay[3].copy())
 
 
 class Session:
     """Data, network and optimiser for one configuration, and the loop that trains them.
 
-    ``epoch_diagnostics`` (default True) evaluates the whole training and
-    validation sets at the end of every epoch and records per-layer curves;
-    turning it off leaves only the bare training steps (for benchmarks).
-    Epoch metrics are exact: a forward pass over each set after the epoch's
-    last update, with the loss averaged per sample whatever the reduction.
+    Randomness: ``config.train.seed`` drives everything. The network draws its
+    weights from ``default_rng(seed)``; the session shuffles (or draws batches
+    with replacement) from an independent stream spawned from the same seed.
+    Equal seeds give bit-identical runs, whatever snapshots are taken.
+
+    Batches: an epoch is one pass over the training set, shuffled anew each
+    epoch, in batches of ``batch_size`` (the last one smaller). With
+    ``with_replacement`` every batch is ``batch_size`` samples drawn with
+    replacement (it may exceed the training set) and an epoch is
+    ceil(n_train / batch_size) such batches. Full batch (``batch_size`` null,
+    optimiser ``gd``, or a batch as large as the set) uses the whole set, in
+    order, for every step.
+
+    Epoch metrics (``epoch_diagnostics``, default True) describe the weights at
+    the end of each epoch, exactly: loss per sample and accuracy over the whole
+    training set and the validation set, and per layer the mean |dW| of the
+    whole training set's mean-loss gradient, the spread of the activations,
+    the saturated and the dead fraction. In full-batch training the next
+    step's forward and backward pass is that very evaluation, so it is reused
+    and the epoch's entry is completed at the next step (or when a snapshot
+    asks for it); with mini-batches one extra pass over the training set per
+    epoch computes it. ``epoch_diagnostics=False`` records no history and
+    leaves the bare training steps (for benchmarks).
+
+    Divergence: after each epoch the session keeps a copy of the weights (a
+    few arrays); a non-finite loss brings back the last epoch-end weights
+    whose loss was finite, and the final snapshot describes them.
     """
 
     def __init__(self, config: Config, dataset: Dataset | None = None, epoch_diagnostics: bool = True):
         self._config = config
         d, m, t = config.data, config.model, config.train
         if dataset is None:
-            params = {"centers": d.centers, "arms": d.arms, "path": d.path, "label_column": d.label_column}
             spec = datasets.get(d.name)
-            dataset = datasets.make(d.name, d.n_samples, d.noise, d.seed,
-                                    **{k: v for k, v in params.items() if k in spec.params})
+            given = {"centers": d.centers, "arms": d.arms, "path": d.path, "label_column": d.label_column}
+            params = {k: v for k, v in given.items() if k in spec.params and v is not None}
+            dataset = datasets.make(d.name, d.n_samples, d.noise, d.seed, **params)
         self.dataset = dataset
         if max(d.features) >= dataset.n_features:
             raise ConfigError("data.features", f"must be feature indices below {dataset.n_features}, "
                                                f"got {list(d.features)}")
-        self.split = datasets.split(dataset, d.val_fraction, d.seed, d.standardize)
         if m.output == "sigmoid" and dataset.n_classes != 2:
             raise ConfigError("model.output", f"'sigmoid' needs exactly 2 classes, the data has "
                                               f"{dataset.n_classes}; use 'softmax'")
+        self.split = datasets.split(dataset, d.val_fraction, d.seed, d.standardize)
         self.network = Network(
             dataset.n_features, dataset.n_classes, m.hidden, m.layer_activations(), m.activation_params(),
             m.init, m.init_params(), m.bias_init, m.bias_value, m.output, seed=t.seed, dtype=m.dtype,
         )
-        self.epoch_diagnostics = epoch_diagnostics
+        self.optimizer = optimizers.get(t.optimizer, self.network.parameters(), lr=t.lr, l2=t.l2, l1=t.l1,
+                                        **t.hyper())
+        self.epoch_diagnostics = bool(epoch_diagnostics)
         net = self.network
-        self._X = self.split.X_train.astype(net.dtype)
+        # data in the network's dtype, targets made once
+        self._X = np.ascontiguousarray(self.split.X_train, dtype=net.dtype)
         self._y = self.split.y_train
         self._T = net.targets(self._y)
-        self._Xv = self.split.X_val.astype(net.dtype)
+        self._Xv = np.ascontiguousarray(self.split.X_val, dtype=net.dtype)
         self._yv = self.split.y_val
         self._Tv = net.targets(self._yv)
-        # the fixed sample the snapshots' layer statistics are computed on
-        self._Xd = self._X[:DIAGNOSTIC_SAMPLE]
-        self._initial = net.get_weights()
-        self.optimizer = optimizers.get(t.optimizer, net.parameters(), lr=t.lr, l2=t.l2, l1=t.l1, **t.hyper())
+        self._Xd, self._Td = self._X[:DIAGNOSTIC_SAMPLE], self._T[:DIAGNOSTIC_SAMPLE]
         n = len(self._y)
-        self._batch = n if t.full_batch else min(t.batch_size, n)
-        self.steps_per_epoch = math.ceil(n / self._batch)
-        # controls
+        if n == 0:
+            raise ConfigError("data.val_fraction", "leaves no training samples")
+        self.with_replacement = bool(t.with_replacement) and not t.full_batch
+        if t.full_batch:
+            self.batch_size = n
+        elif self.with_replacement:
+            self.batch_size = t.batch_size
+        else:
+            self.batch_size = min(t.batch_size, n)
+        self.full_batch = self.batch_size == n and not self.with_replacement
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self._initial = net.get_weights()
+        # controls, read by the loop between steps
         self.snapshot_every = 1
         self.want_diagnostics = True
         self.boundary_resolution: int | None = None
         self._paused = False
         self._stop = False
         self._step_requests = 0
+        self._lock = threading.Lock()
         self._wake = threading.Event()
         self._grid_cache: tuple | None = None
         self._reset_state()
 
-    # -- state -------------------------------------------------------------
+    # -- state -------------------------------------------------------------------
     @property
     def config(self) -> Config:
+        """The configuration, with the learning rate as set_lr left it."""
         return self._config
 
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
     def _reset_state(self) -> None:
-        t = self._config.train
-        self._rng = np.random.default_rng([t.seed, 1])  # the shuffling stream, apart from the weights'
+        net = self.network
+        self._rng = np.random.default_rng(np.random.SeedSequence(self._config.train.seed).spawn(1)[0])
         self.optimizer.reset()
         self.step = 0
         self.epoch = 0
         self.status = "idle"
         self._pos = 0  # steps taken in the current epoch
-        self._Xs, self._Ts = self._X, self._T
+        self._Xs, self._Ts = self._X, self._T  # this epoch's shuffled order
         self._stop = False
-        self._step_requests = 0
-        self._hist: dict[str, list] = {k: [] for k in (
-            "epochs", "train_loss", "val_loss", "train_accuracy", "val_accuracy",
-            "grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction")}
-        self._bins: dict[tuple[int, str], probes.HistogramBins] = {}
+        with self._lock:
+            self._step_requests = 0
+        self._history = _HistoryBuffer(len(net.layers))
+        self._pending: tuple[int, float, float] | None = None  # full batch: (epoch, val loss, val acc)
+        self._bins: dict = {}
         self._W_before: list[np.ndarray] | None = None
+        self._W_before_step = -1  # the step right after which _W_before is the pre-update W
+        # divergence checkpoints: `_good` produced a finite loss; `_candidate` awaits its check
+        self._good = (net.get_weights(), 0, 0)
+        self._candidate = (net.get_weights(), 0, 0)
+        self._candidate_open = False
         self._bad_loss = math.nan
-        self._last_snapshot: Snapshot | None = None
-        self._rate_mark = (time.perf_counter(), 0)
+        self._bad_epoch = 0
+        self._final_snapshot: Snapshot | None = None
         self._rate = 0.0
+        self._rate_mark = (time.perf_counter(), 0)
+        self._last_snap_step = -1
 
     def reset(self) -> None:
-        """Back to the same initial weights: optimiser state, history, counters cleared."""
+        """Back to the same initial weights; optimiser state, history and counters cleared."""
         self.network.set_weights(self._initial)
         self.network.zero_grad()
         self._reset_state()
 
     def reinitialize(self, seed: int) -> None:
         """New initial weights (and shuffling) drawn from ``seed``; history cleared."""
-        self._config = dataclasses.replace(
-            self._config, train=dataclasses.replace(self._config.train, seed=int(seed)))
-        self.network.initialize(int(seed))
+        seed = int(seed)
+        self._config = dataclasses.replace(self._config, train=dataclasses.replace(self._config.train, seed=seed))
+        self.network.initialize(seed)
         self._initial = self.network.get_weights()
         self._reset_state()
 
-    # -- controls (thread-safe: they only set flags) --------------------------
+    def history(self) -> History:
+        """Copies of the per-epoch curves so far."""
+        return self._history.freeze()
+
+    # -- controls (thread-safe: they only set flags) ---------------------------------
     def pause(self) -> None:
         self._paused = True
 
@@ -136,32 +230,33 @@ class Session:
         self._wake.set()
 
     def stop(self) -> None:
+        """End the run: the loop yields a final "stopped" snapshot at its next check."""
         self._stop = True
         self._wake.set()
 
     def step_epoch(self) -> None:
-        """While paused: train to the end of the current epoch, yield, stay paused."""
+        """Pause (if running), then train to the end of the current epoch, yield, stay paused."""
         self._paused = True
-        self._step_requests += 1
+        with self._lock:
+            self._step_requests += 1
         self._wake.set()
 
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
     def set_lr(self, lr: float) -> None:
+        """Change the learning rate from the next step on."""
         lr = float(lr)
         if not (lr > 0 and math.isfinite(lr)):
             raise ConfigError("train.lr", f"must be > 0, got {lr:g}")
         self.optimizer.lr = lr
         self._config = dataclasses.replace(self._config, train=dataclasses.replace(self._config.train, lr=lr))
 
-    # -- the loop ------------------------------------------------------------
+    # -- the loop ----------------------------------------------------------------------
     def run(self) -> Iterator[Snapshot | None]:
         """Train until the epoch limit; see the module docstring for what is yielded."""
+        if self.status == "diverged" and self._final_snapshot is not None:
+            yield self._final_snapshot  # the weights are the last finite ones; reset() to train again
+            return
+        self._stop = self._stop and self.status not in _FINAL  # a new run after a stop trains on
         epochs = self._config.train.epochs
-        if self.status in ("completed", "diverged", "stopped"):
-            self._stop = False
         self._rate_mark = (time.perf_counter(), self.step)
         while True:
             if self._stop:
@@ -171,240 +266,237 @@ class Session:
                 yield self._final("completed", f"Completed {self.epoch} epochs.")
                 return
             stepping = self._paused
-            if stepping and self._step_requests == 0:
-                self.status = "paused"
-                self._wake.wait(_PAUSE_POLL)
-                self._wake.clear()
-                yield None
-                continue
-            self.status = "paused" if stepping else "running"
-            left = self.steps_per_epoch - self._pos
             if stepping:
-                n = left
+                with self._lock:
+                    stepping = self._step_requests > 0
+                if not stepping:
+                    if self.status == "running" and self.step != self._last_snap_step:
+                        self.status = "paused"  # show exactly where training stopped
+                        yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
+                        continue
+                    self.status = "paused"
+                    self._wake.wait(_PAUSE_POLL)
+                    self._wake.clear()
+                    self._rate_mark = (time.perf_counter(), self.step)  # a pause is not slow training
+                    yield None
+                    continue
+            self.status = "paused" if stepping else "running"
+            if stepping:
+                until = self.step + self.steps_per_epoch  # never reached before the epoch's end
             else:
                 every = max(1, int(self.snapshot_every))
-                n = min(left, every - self.step % every)
-            if not self._train_steps(n):
+                until = (self.step // every + 1) * every
+            with np.errstate(all="ignore"):
+                ok = self._train(until, one_epoch=stepping)
+                if ok and self._pending is not None and (stepping or self.step == until or self._paused):
+                    ok = self._complete_pending()
+            if not ok:
                 yield self._diverged()
                 return
-            epoch_done = self._pos == self.steps_per_epoch
-            if epoch_done and not self._end_epoch():
-                yield self._diverged()
-                return
-            if stepping and epoch_done:
-                self._step_requests -= 1
-                yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
-            elif not stepping and self.step % max(1, int(self.snapshot_every)) == 0:
+            if stepping:
+                with self._lock:
+                    self._step_requests = max(0, self._step_requests - 1)
+                if self._pos == 0:
+                    yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
+            elif self.step == until:
                 yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
 
-    def _train_steps(self, n: int) -> bool:
-        """Take n optimiser steps (never past the epoch's end); False on a non-finite loss."""
-        net, opt, t = self.network, self.optimizer, self._config.train
-        reduction = t.loss_reduction
-        full = self._batch == len(self._y)
-        bs = self._batch
-        with np.errstate(all="ignore"):
-            for i in range(n):
-                if self._pos == 0 and not full and not t.with_replacement:
-                    order = self._rng.permutation(len(self._y))
-                    self._Xs, self._Ts = self._X[order], self._T[order]
-                if t.with_replacement:
-                    idx = self._rng.integers(0, len(self._y), bs)
-                    Xb, Tb = self._X[idx], self._T[idx]
-                else:
-                    a = self._pos * bs
-                    Xb, Tb = self._Xs[a:a + bs], self._Ts[a:a + bs]
-                if i == n - 1 and self.want_diagnostics:
-                    # the update-to-weight ratio of this last step needs W before it
-                    self._W_before = [layer.W.value.copy() for layer in net.layers]
-                loss = net.loss_and_backward(Xb, Tb, reduction)
-                if not math.isfinite(loss):
-                    self._bad_loss = loss
-                    return False
-                opt.step()
-                self.step += 1
-                self._pos += 1
-        return True
+    def _train(self, until: int, one_epoch: bool) -> bool:
+        """Take steps until step ``until``, the epoch's end (``one_epoch``), the last epoch,
+        or a pause/stop request. False when the loss becomes non-finite.
 
-    def _end_epoch(self) -> bool:
-        """Close the epoch: evaluate and record history; False if the model diverged."""
-        self._pos = 0
-        self.epoch += 1
-        if not self.epoch_diagnostics:
-            return True
-        h = self._hist
-        with np.errstate(all="ignore"):
-            tl, ta = self._evaluate(self._X, self._y, self._T, keep=True)
-            if not math.isfinite(tl):
-                self._bad_loss = tl
-                self.epoch -= 1
+        This is the hot path: a handful of NumPy calls per step on top of the
+        network's own passes, no copies (except the update-ratio copy of W
+        before a step whose snapshot will be taken, and the per-epoch
+        checkpoint), no history beyond floats.
+        """
+        net, opt = self.network, self.optimizer
+        loss_and_backward, opt_step = net.loss_and_backward, opt.step
+        reduction = self._config.train.loss_reduction
+        epochs = self._config.train.epochs
+        X, T, n, bs = self._X, self._T, len(self._y), self.batch_size
+        spe, full, replace, rng = self.steps_per_epoch, self.full_batch, self.with_replacement, self._rng
+        diagnostics = self.epoch_diagnostics
+        copy_before = until - 1 if self.want_diagnostics and not one_epoch else -1
+        if one_epoch and self.want_diagnostics:
+            copy_before = self.step + spe - self._pos - 1
+        while True:
+            pos = self._pos
+            if full:
+                Xb, Tb = X, T
+            elif replace:
+                idx = rng.integers(0, n, bs)
+                Xb, Tb = X[idx], T[idx]
+            else:
+                if pos == 0:
+                    order = rng.permutation(n)
+                    self._Xs, self._Ts = X[order], T[order]
+                start = pos * bs
+                Xb, Tb = self._Xs[start:start + bs], self._Ts[start:start + bs]
+            if self.step == copy_before:
+                self._W_before = [layer.W.value.copy() for layer in net.layers]
+                self._W_before_step = self.step + 1
+            loss = loss_and_backward(Xb, Tb, reduction)
+            if not math.isfinite(loss):
+                self._bad_loss = loss
+                self._bad_epoch = self.epoch if pos == 0 and self.epoch > 0 else self.epoch + 1
                 return False
-            layer_curves = self._layer_curves()
-            vl, va = self._evaluate(self._Xv, self._yv, self._Tv, keep=False)
-        h["epochs"].append(self.epoch)
-        h["train_loss"].append(tl)
-        h["train_accuracy"].append(ta)
-        h["val_loss"].append(vl)
-        h["val_accuracy"].append(va)
-        for key, values in layer_curves.items():
-            h[key].append(values)
+            if self._candidate_open:
+                self._promote_candidate()  # the epoch-end weights gave a finite loss
+            if self._pending is not None:
+                self._record_pending(loss)  # this forward pass is the last epoch's evaluation
+            opt_step()
+            self.step += 1
+            if pos + 1 == spe:
+                self._pos = 0
+                self.epoch += 1
+                if not self._end_epoch(diagnostics):
+                    return False
+                if one_epoch or self.epoch >= epochs:
+                    return True
+            else:
+                self._pos = pos + 1
+            if self.step >= until or self._stop or (self._paused and not one_epoch):
+                return True
+
+    # -- epochs, history, checkpoints ---------------------------------------------------------
+    def _end_epoch(self, diagnostics: bool) -> bool:
+        """Close an epoch: checkpoint, then record (or prepare) its history entry."""
+        self._checkpoint()
+        if not diagnostics:
+            return True
+        val_loss, val_acc = self._evaluate(self._Xv, self._yv, self._Tv)
+        if self.full_batch:
+            self._pending = (self.epoch, val_loss, val_acc)
+            return True
+        net = self.network
+        loss = net.loss_and_backward(self._X, self._T, "mean")
+        if not math.isfinite(loss):
+            self._bad_loss = loss
+            self._bad_epoch = self.epoch
+            return False
+        self._promote_candidate()
+        self._append(self.epoch, loss, val_loss, val_acc, 1.0)
         return True
 
-    def _evaluate(self, X, y, T, keep: bool) -> tuple[float, float]:
-        """(mean loss per sample, accuracy) of the current weights on one set."""
+    def _append(self, epoch: int, train_loss: float, val_loss: float, val_acc: float, grad_scale: float) -> None:
+        """Add a history entry from the whole-training-set pass the network just made."""
+        net = self.network
+        acc = np.count_nonzero(net.head.predict(net.zs[-1]) == self._y) / len(self._y)
+        curves = probes.layer_curves(net, grad_scale)
+        self._history.append(epoch, (train_loss, val_loss, acc, val_acc), curves)
+
+    def _record_pending(self, loss: float) -> None:
+        """Full batch: the step's pass over the training set evaluates the last epoch's weights."""
+        epoch, val_loss, val_acc = self._pending
+        self._pending = None
+        if self._config.train.loss_reduction == "sum":
+            n = len(self._y)
+            self._append(epoch, loss / n, val_loss, val_acc, 1.0 / n)
+        else:
+            self._append(epoch, loss, val_loss, val_acc, 1.0)
+
+    def _complete_pending(self) -> bool:
+        """Evaluate now what the next full-batch step would (before a snapshot or the end)."""
+        loss = self.network.loss_and_backward(self._X, self._T, self._config.train.loss_reduction)
+        if not math.isfinite(loss):
+            self._bad_loss = loss
+            self._bad_epoch = self.epoch
+            return False
+        self._promote_candidate()
+        self._record_pending(loss)
+        return True
+
+    def _checkpoint(self) -> None:
+        """Copy the epoch-end weights into the candidate buffers (no allocation)."""
+        weights, _, _ = self._candidate
+        for (W, b), layer in zip(weights, self.network.layers):
+            np.copyto(W, layer.W.value)
+            np.copyto(b, layer.b.value)
+        self._candidate = (weights, self.epoch, self.step)
+        self._candidate_open = True
+
+    def _promote_candidate(self) -> None:
+        if self._candidate_open:
+            self._good, self._candidate = self._candidate, self._good
+            self._candidate_open = False
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, T: np.ndarray) -> tuple[float, float]:
+        """(mean loss per sample, accuracy) of the current weights on one set; NaN if it is empty."""
         if len(y) == 0:
             return math.nan, math.nan
         net = self.network
-        logits = net.forward(X, keep=keep)
+        logits = net.forward(X, keep=False)
         loss = net.head.loss(logits, T, "mean")
-        acc = float(np.count_nonzero(net.head.predict(logits) == y)) / len(y)
-        return loss, acc
+        return loss, np.count_nonzero(net.head.predict(logits) == y) / len(y)
 
-    def _layer_curves(self) -> dict[str, list[float]]:
-        """Per-layer summary numbers from the forward pass just made (net.zs)."""
-        net = self.network
-        grads, stds, sats, deads = [], [], [], []
-        for i, layer in enumerate(net.layers):
-            z = net.zs[i]
-            grads.append(probes.grad_mean_abs(layer.W.grad))
-            if layer.activation is None:
-                stds.append(float(z.std()))
-                sats.append(math.nan)
-                deads.append(math.nan)
-                continue
-            a = net.activations[i + 1]
-            stds.append(float(a.std()))
-            sats.append(probes.saturated_fraction(layer.activation, z, a))
-            dead = probes.dead_units(layer.activation, z)
-            deads.append(dead / layer.fan_out if dead >= 0 else math.nan)
-        return {"grad_mean_abs": grads, "activation_std": stds,
-                "saturated_fraction": sats, "dead_fraction": deads}
-
-    # -- snapshots -----------------------------------------------------------
-    def history(self) -> History:
-        """Copies of the per-epoch curves so far."""
-        h = self._hist
-        n_layers = len(self.network.layers)
-
-        def table(key):
-            return np.array(h[key], dtype=np.float64).reshape(len(h[key]), n_layers)
-
-        return History(
-            np.array(h["epochs"], dtype=np.int64),
-            np.array(h["train_loss"], dtype=np.float64),
-            np.array(h["val_loss"], dtype=np.float64),
-            np.array(h["train_accuracy"], dtype=np.float64),
-            np.array(h["val_accuracy"], dtype=np.float64),
-            table("grad_mean_abs"), table("activation_std"),
-            table("saturated_fraction"), table("dead_fraction"),
-        )
-
+    # -- snapshots ------------------------------------------------------------------------------
     def snapshot(self, diagnostics: bool = True, boundary_resolution: int | None = None) -> Snapshot:
-        """A frozen picture of the session now (every array a copy)."""
-        history = self.history()
-        h = self._hist
-        if h["epochs"]:
-            metrics = [h[k][-1] for k in ("train_loss", "val_loss", "train_accuracy", "val_accuracy")]
-        else:
-            with np.errstate(all="ignore"):
-                tl, ta = self._evaluate(self._X, self._y, self._T, keep=False)
-                vl, va = self._evaluate(self._Xv, self._yv, self._Tv, keep=False)
-            metrics = [tl, vl, ta, va]
-        layers: tuple[LayerStats, ...] = ()
-        alerts: tuple[Alert, ...] = ()
-        if diagnostics:
-            with np.errstate(all="ignore"):
-                layers = self._layer_stats()
-            alerts = probes.alerts(layers)
-        boundary = self._boundary(boundary_resolution) if boundary_resolution else None
+        """A frozen picture of the session now; every array in it is a copy.
+
+        ``diagnostics``: per-layer LayerStats and alerts, from one forward and
+        backward pass (mean loss) over up to DIAGNOSTIC_SAMPLE training samples.
+        ``boundary_resolution``: also the class probabilities over a grid.
+        """
+        with np.errstate(all="ignore"):
+            if self._pending is not None:
+                self._complete_pending()
+            h = self._history
+            if h.size:
+                tl, vl, ta, va = h.last()  # the last completed epoch
+            else:
+                tl, ta = self._evaluate(self._X, self._y, self._T)
+                vl, va = self._evaluate(self._Xv, self._yv, self._Tv)
+            layers, alerts = (), ()
+            if diagnostics:
+                net = self.network
+                net.loss_and_backward(self._Xd, self._Td, "mean")
+                before = self._W_before if self._W_before_step == self.step else None
+                layers = probes.layer_stats(net, self._bins, before)
+                alerts = probes.alerts(layers)
+            boundary = self._boundary(boundary_resolution) if boundary_resolution else None
         now = time.perf_counter()
         then, step_then = self._rate_mark
-        if now - then > 0.2 and self.step > step_then:
+        if self.step > step_then and (now - then >= _RATE_WINDOW or self._rate == 0.0):
             self._rate = (self.step - step_then) / (now - then)
             self._rate_mark = (now, self.step)
-        snap = Snapshot(
+        self._last_snap_step = self.step
+        return Snapshot(
             step=self.step, epoch=self.epoch, status=self.status if self.status != "idle" else "paused",
-            lr=self.optimizer.lr, train_loss=metrics[0], val_loss=metrics[1],
-            train_accuracy=metrics[2], val_accuracy=metrics[3], history=history,
-            layers=layers, alerts=alerts, boundary=boundary, steps_per_second=self._rate,
+            lr=self.optimizer.lr, train_loss=tl, val_loss=vl, train_accuracy=ta, val_accuracy=va,
+            history=h.freeze(), layers=layers, alerts=alerts, boundary=boundary,
+            steps_per_second=self._rate,
         )
-        self._last_snapshot = snap
-        return snap
-
-    def _bins_for(self, layer_index: int, kind: str, bounds=None) -> probes.HistogramBins:
-        key = (layer_index, kind)
-        if key not in self._bins:
-            self._bins[key] = probes.HistogramBins(bounds=bounds)
-        return self._bins[key]
-
-    def _layer_stats(self) -> tuple[LayerStats, ...]:
-        net = self.network
-        net.forward(self._Xd, keep=True)
-        before = self._W_before
-        out = []
-        for i, layer in enumerate(net.layers):
-            z = net.zs[i]
-            W, b = layer.W.value, layer.b.value
-            act = layer.activation
-            if act is None:
-                a, name, sat, dead = z, net.head.name, math.nan, -1
-                a_bins = self._bins_for(layer.index, "a")
-            else:
-                a = net.activations[i + 1]
-                name = act.name
-                sat = probes.saturated_fraction(act, z, a)
-                dead = probes.dead_units(act, z)
-                a_bins = self._bins_for(layer.index, "a", act.output_range)
-            sym = probes.symmetry(W, b)
-            ratio = probes.update_ratio(before[i], W) if before is not None and before[i].shape == W.shape else math.nan
-            out.append(LayerStats(
-                index=layer.index,
-                name="Output" if act is None else f"Layer {layer.index}",
-                activation=name,
-                width=layer.fan_out,
-                is_output=act is None,
-                activations=a_bins(a),
-                preactivations=self._bins_for(layer.index, "z")(z),
-                gradients=self._bins_for(layer.index, "g")(layer.W.grad),
-                grad_mean_abs=probes.grad_mean_abs(layer.W.grad),
-                activation_std=float(a.std()),
-                saturated_fraction=sat,
-                dead_fraction=dead / layer.fan_out if dead >= 0 else math.nan,
-                dead_units=max(dead, 0),
-                update_ratio=ratio,
-                symmetry=sym,
-                identical=sym == 0.0,
-            ))
-        return tuple(out)
 
     def _boundary(self, resolution: int) -> BoundaryGrid:
         features = self._config.data.features
         if self._grid_cache is None or self._grid_cache[0] != resolution:
             xs, ys, points = datasets.grid_for(self.split, features, resolution)
-            self._grid_cache = (resolution, xs, ys, points.astype(self.network.dtype))
+            self._grid_cache = (resolution, xs, ys, np.ascontiguousarray(points, dtype=self.network.dtype))
         _, xs, ys, points = self._grid_cache
         net = self.network
-        with np.errstate(all="ignore"):
-            probs = net.predict_proba(points).astype(np.float32).reshape(resolution, resolution, -1)
-            train_pred = net.predict(self._X)
-            val_pred = net.predict(self._Xv) if len(self._yv) else np.zeros(0, np.int64)
+        probs = net.predict_proba(points).astype(np.float32).reshape(resolution, resolution, -1)
+        train_pred = net.predict(self._X)
+        val_pred = net.predict(self._Xv) if len(self._yv) else np.zeros(0, np.int64)
         return BoundaryGrid(xs.copy(), ys.copy(), probs, tuple(features), train_pred, val_pred)
 
-    # -- endings ---------------------------------------------------------------
+    # -- endings --------------------------------------------------------------------------------
     def _final(self, status: str, message: str) -> Snapshot:
         self.status = status
         snap = self.snapshot(self.want_diagnostics, self.boundary_resolution)
         return dataclasses.replace(snap, status=status, message=message)
 
     def _diverged(self) -> Snapshot:
-        """End the run: the last finite picture, marked diverged, with the alert."""
-        self.status = "diverged"
+        """End the run on the last finite weights: the final snapshot describes them."""
+        weights, epoch, step = self._good
+        self.network.set_weights(weights)
+        self.epoch, self.step, self._pos = epoch, step, 0
+        self._pending = None
+        self._candidate_open = False
         what = "NaN" if math.isnan(self._bad_loss) else "infinite"
-        text = f"Training diverged at epoch {self.epoch + 1} (loss is {what}): lower the learning rate"
+        text = (f"Training diverged at epoch {max(1, self._bad_epoch)} (loss is {what}): "
+                "lower the learning rate")
+        snap = self._final("diverged", text)
         alert = Alert("diverged", 0, math.nan, text, "error")
-        last = self._last_snapshot
-        if last is None:
-            # nothing finite was shown yet: describe the initial weights
-            self.network.set_weights(self._initial)
-            last = self.snapshot(self.want_diagnostics, self.boundary_resolution)
-        return dataclasses.replace(last, status="diverged", message=text, alerts=last.alerts + (alert,))
+        self._final_snapshot = dataclasses.replace(snap, alerts=snap.alerts + (alert,))
+        return self._final_snapshot
