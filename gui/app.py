@@ -13,6 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .resources import resource_path
+from .theme import apply_theme
 
 APP_NAME = "Activation Lab"
 ORG_NAME = "Activation Lab"
@@ -33,6 +34,7 @@ def _ensure_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("activation-lab")
     app.setWindowIcon(app_icon())
+    apply_theme(app)
     return app
 
 
@@ -65,10 +67,37 @@ def create_window(config=None):
     return window
 
 
+def selftest(seconds: float = 3.0) -> int:
+    """Open the window, train the default moons network for a few seconds, report, exit.
+
+    Used by the bundle's smoke test: exit status 0 only if training made progress.
+    """
+    from PySide6.QtCore import QTimer
+
+    from engine.config import Config
+
+    from .main_window import DEFAULT_CONFIG
+
+    app = _ensure_app()
+    window = create_window(Config.from_dict(DEFAULT_CONFIG))
+    window.show()
+    window.play_pause()
+    QTimer.singleShot(int(seconds * 1000), window.close)
+    app.exec()
+    snap = window.shown
+    ok = snap is not None and snap.epoch > 0 and snap.train_accuracy > 0.8 and window.frames_drawn > 0
+    print(f"selftest: epoch {snap.epoch if snap else 0}, train accuracy "
+          f"{snap.train_accuracy if snap else float('nan'):.3f}, {window.frames_drawn} frames drawn: "
+          f"{'ok' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     app = _ensure_app(argv)
     sys.excepthook = _ErrorReporter()
+    if "--selftest" in argv[1:]:
+        return selftest()
     window = create_window()
     window.show()
     return app.exec()

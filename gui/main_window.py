@@ -10,20 +10,32 @@ from __future__ import annotations
 import math
 import random
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QSlider, QStyle,
-                               QToolBar, QToolButton, QVBoxLayout, QWidget)
+import logging
+import time
+from dataclasses import replace as dataclass_replace
+from pathlib import Path
 
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QScrollArea, QSlider, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget)
+
+from engine import config as cfgmod
 from engine.config import Config, ConfigError
 from engine.datasets import DataError
 from engine.network import Network
 from engine.session import Session
 
+from . import dialogs, exports
+from .lessons import LessonView, load_lessons
 from .panels import DataPanel, NetworkPanel, TrainingPanel
+from .persistence import Store
 from .plots import VIEWS
 from .plots.style import setup_pyqtgraph
 from .worker import WorkerHandle
+from .theme import is_dark
+
+log = logging.getLogger(__name__)
 
 REDRAW_MS = 33  # ~30 frames per second
 STATUS_MS = 250
@@ -39,9 +51,11 @@ DEFAULT_CONFIG = {
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, config: Config | None = None):
+    def __init__(self, config: Config | None = None, store: Store | None = None):
         super().__init__()
-        setup_pyqtgraph()
+        self.store = store or Store()
+        self.config_path: str | None = None
+        setup_pyqtgraph(dark=is_dark(QApplication.instance()))
         self.setWindowTitle("Activation Lab")
         self.setObjectName("mainWindow")
         self.session: Session | None = None
@@ -64,6 +78,7 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._build_view_docks()
         self._build_actions()
+        self._build_menus()
         self._build_status_bar()
 
         self.data_panel.changed.connect(self.rebuild)
@@ -80,8 +95,9 @@ class MainWindow(QMainWindow):
         self.status_timer.timeout.connect(self.update_status)
         self.status_timer.start()
 
-        self.apply_config(config or Config.from_dict(DEFAULT_CONFIG))
         self.resize(1400, 900)
+        self.store.restore_window(self)
+        self.apply_config(config or self.store.last_config() or Config.from_dict(DEFAULT_CONFIG))
 
     # -- layout ------------------------------------------------------------------
     def _build_controls_dock(self) -> None:
@@ -121,6 +137,12 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.docks["loss"], self.docks["boundary"], Qt.Horizontal)
         self.splitDockWidget(self.docks["activations"], self.docks["gradients"], Qt.Horizontal)
         self.tabifyDockWidget(self.docks["gradients"], self.docks["diagnostics"])
+        self.lesson_view = LessonView()
+        lesson_dock = QDockWidget("Lesson", self)
+        lesson_dock.setObjectName("lessonDock")
+        lesson_dock.setWidget(self.lesson_view)
+        self.tabifyDockWidget(self.docks["diagnostics"], lesson_dock)
+        self.lesson_dock = lesson_dock
         self.docks["gradients"].raise_()
 
     def _action(self, text: str, icon, shortcut: str, tip: str, slot, name: str) -> QAction:
@@ -175,14 +197,71 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.speed_label)
         self._speed_changed(self.speed_slider.value())
 
-        view_menu = self.menuBar().addMenu("&View")
-        for dock in self.docks.values():
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        view_menu.addAction(self.controls_dock.toggleViewAction())
-        run_menu = self.menuBar().addMenu("&Run")
+
+    def _menu_action(self, menu, text: str, slot, tip: str, shortcut=None, name: str | None = None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(slot)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._menu_action(file_menu, "&New", self.new_config, "Start again from the default "
+                                            "configuration", QKeySequence.New, "newAction")
+        self.open_action = self._menu_action(file_menu, "&Open configuration…", self.open_config_dialog,
+                                             "Load a configuration file (the JSON the command line reads)",
+                                             QKeySequence.Open, "openAction")
+        self.save_action = self._menu_action(file_menu, "&Save configuration…", self.save_config_dialog,
+                                             "Save the current settings as a configuration file",
+                                             QKeySequence.Save, "saveAction")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self._fill_recent(self.store.recent_files())
+        export_menu = file_menu.addMenu("&Export")
+        for key, view in self.views.items():
+            self._menu_action(export_menu, f"{view.title} as PNG or SVG…", lambda _=False, k=key: self.export_view_dialog(k),
+                              f"Save the {view.title.lower()} view as an image")
+        export_menu.addSeparator()
+        self._menu_action(export_menu, "History as CSV…", lambda: self._export_dialog("history"),
+                          "Per-epoch losses, accuracies and layer statistics, one row per epoch")
+        self._menu_action(export_menu, "Diagnostics as CSV…", lambda: self._export_dialog("diagnostics"),
+                          "The alerts of the diagnostics panel")
+        self._menu_action(export_menu, "Trained weights (.npz)…", lambda: self._export_dialog("weights"),
+                          "Every layer's W and b as NumPy arrays")
+        self._menu_action(export_menu, "Run report (JSON)…", lambda: self._export_dialog("report"),
+                          "The full report the command line's run writes")
+        file_menu.addSeparator()
+        self._menu_action(file_menu, "&Quit", self.close, "Close Activation Lab", QKeySequence.Quit, "quitAction")
+
+        run_menu = bar.addMenu("&Run")
         for action in (self.play_action, self.step_action, self.reset_action, self.reinit_action):
             run_menu.addAction(action)
+
+        lessons_menu = bar.addMenu("&Lessons")
+        lessons_menu.setObjectName("lessonsMenu")
+        self.lessons = load_lessons()
+        for lesson in self.lessons:
+            self._menu_action(lessons_menu, lesson.title, lambda _=False, l=lesson: self.open_lesson(l),
+                              f"Experiment {lesson.experiment}: set up the network and show what to watch")
+
+        view_menu = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction(self.lesson_dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.controls_dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._menu_action(help_menu, "Keyboard &shortcuts", self.show_shortcuts, "List every keyboard shortcut",
+                          "F1", "shortcutsAction")
+        self._menu_action(help_menu, "&About Activation Lab", lambda: dialogs.about_dialog(self).exec(),
+                          "Versions of the app and its libraries", None, "aboutAction")
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel()
@@ -203,17 +282,18 @@ class MainWindow(QMainWindow):
         self.data_panel.set_values(config.data)
         self.network_panel.set_values(config.model)
         self.training_panel.set_values(config.train)
-        self.rebuild()
+        self.rebuild(config)
 
     def _show_error(self, message: str | None) -> None:
         self.error_label.setText(message or "")
         self.error_label.setVisible(bool(message))
 
     @Slot()
-    def rebuild(self) -> None:
-        """Stop the run and build a new session from the panels (the old curves stay as a ghost)."""
+    def rebuild(self, config: Config | None = None) -> None:
+        """Stop the run and build a new session, from ``config`` or else from the panels
+        (the old curves stay as a ghost)."""
         try:
-            config = self.current_config()
+            config = config if isinstance(config, Config) else self.current_config()
             session = Session(config)
         except (ConfigError, DataError, ValueError) as err:
             self._show_error(f"{err}. The previous settings are still in use.")
@@ -389,8 +469,137 @@ class MainWindow(QMainWindow):
         running = self.is_training()
         self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s" if running else "")
 
+    # -- files -----------------------------------------------------------------------
+    def _fill_recent(self, files) -> None:
+        self.recent_menu.clear()
+        for path in files:
+            self._menu_action(self.recent_menu, Path(path).name, lambda _=False, p=path: self.open_config(p), path)
+        self.recent_menu.setEnabled(bool(files))
+
+    @Slot()
+    def new_config(self) -> None:
+        self.config_path = None
+        self.lesson_view.show_lesson(None)
+        self.apply_config(Config.from_dict(DEFAULT_CONFIG))
+
+    def open_config(self, path: str) -> bool:
+        """Load a configuration file; a bad one is reported by field and leaves the work untouched."""
+        try:
+            config = cfgmod.load(path)
+            Session(config)  # the data and the combination must work too (e.g. a CSV file)
+        except (ConfigError, DataError, ValueError) as err:
+            QMessageBox.warning(self, "Not a valid configuration",
+                                f"{Path(path).name} was not opened:\n\n{err}\n\nYour current work is unchanged.")
+            return False
+        self.config_path = path
+        self.lesson_view.show_lesson(None)
+        self.apply_config(config)
+        self._fill_recent(self.store.add_recent(path))
+        return True
+
+    @Slot()
+    def open_config_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a configuration", "", "Configurations (*.json)")
+        if path:
+            self.open_config(path)
+
+    def save_config(self, path: str) -> None:
+        cfgmod.save(self.session.config, path)
+        self.config_path = path
+        self._fill_recent(self.store.add_recent(path))
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+
+    @Slot()
+    def save_config_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the configuration", self.config_path or "activation-lab.json",
+                                              "Configurations (*.json)")
+        if path:
+            self._guarded(lambda: self.save_config(path))
+
+    def open_lesson(self, lesson) -> None:
+        self.config_path = None
+        self.apply_config(lesson.config)
+        self.lesson_view.show_lesson(lesson)
+        self.lesson_dock.show()
+        self.lesson_dock.raise_()
+
+    # -- exports -----------------------------------------------------------------------
+    def _guarded(self, work) -> bool:
+        """Run a file operation; report a failure in one dialog, never a traceback."""
+        try:
+            work()
+            return True
+        except (OSError, ValueError) as err:
+            QMessageBox.warning(self, "Could not save", str(err))
+            return False
+
+    def _quiesce(self) -> bool:
+        """Pause a running session until it is between steps, so its weights can be read.
+        Returns whether it was running (and should be resumed)."""
+        if not self.is_training():
+            return False
+        self.session.pause()
+        deadline = time.perf_counter() + 2.0
+        while self.session.status != "paused" and time.perf_counter() < deadline:
+            QApplication.processEvents(QEventLoop.ExcludeUserInputEvents, 20)
+        return True
+
+    def current_snapshot(self):
+        return self.shown or self.latest
+
+    def diagnostics_entries(self) -> list[tuple[str, str, str]]:
+        view = self.views["diagnostics"]
+        entries = []
+        for i in range(view.list.count()):
+            item = view.list.item(i)
+            state = "active" if "cleared by epoch" not in item.text() else "cleared"
+            entries.append((state, item.data(Qt.UserRole + 1) or "", item.text()))
+        return entries
+
+    def export(self, kind: str, path: str) -> None:
+        resume = self._quiesce()
+        try:
+            if kind == "history":
+                exports.export_history_csv(self.session.snapshot(False), path)
+            elif kind == "diagnostics":
+                exports.export_diagnostics_csv(self.diagnostics_entries(), path)
+            elif kind == "weights":
+                exports.export_weights(self.session.network, path)
+            elif kind == "report":
+                snap = self.session.snapshot(True)
+                status = self.session.status if self.session.status in ("completed", "diverged") else "stopped"
+                exports.export_report(self.session, dataclass_replace(snap, status=status), path)
+            else:
+                raise ValueError(f"unknown export {kind!r}")
+        finally:
+            if resume:
+                self.session.resume()
+        self.statusBar().showMessage(f"Exported {path}", 4000)
+
+    def _export_dialog(self, kind: str) -> None:
+        suffix = {"history": "CSV files (*.csv)", "diagnostics": "CSV files (*.csv)",
+                  "weights": "NumPy archives (*.npz)", "report": "JSON reports (*.json)"}[kind]
+        default = {"history": "history.csv", "diagnostics": "diagnostics.csv", "weights": "weights.npz",
+                   "report": "report.json"}[kind]
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {kind}", default, suffix)
+        if path:
+            self._guarded(lambda: self.export(kind, path))
+
+    def export_view_dialog(self, key: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.views[key].title}", f"{key}.png",
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self._guarded(lambda: exports.export_view(self.views[key], path))
+
+    @Slot()
+    def show_shortcuts(self) -> None:
+        dialogs.shortcuts_dialog(self, self.findChildren(QAction)).exec()
+
     # -- closing ---------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        self.store.save_window(self)
+        if self.session is not None:
+            self.store.save_config(self.session.config)
         self.shutdown()
         super().closeEvent(event)
 

@@ -103,6 +103,7 @@ class DiagnosticsView(View):
                 first = item.text().split(":", 1)[0]
                 item.setText(f"{first}: {alert.text}")
             item.setData(Qt.UserRole, alert.text)
+            item.setData(Qt.UserRole + 1, alert.severity)
             item.setForeground(QBrush(QColor("#b00020" if alert.severity == "error" else "#202020")))
         for key in self._active - seen:
             item = self._items[key]

@@ -25,9 +25,10 @@ def qcolour(i: int, alpha: int = 255) -> QColor:
     return c
 
 
-def setup_pyqtgraph() -> None:
-    """Light background and antialiasing: what reads best on a lab projector."""
-    pg.setConfigOptions(antialias=True, background="w", foreground="#333333", imageAxisOrder="row-major")
+def setup_pyqtgraph(dark: bool = False) -> None:
+    """Plot colours to match the palette (light by default: it reads best on a projector)."""
+    pg.setConfigOptions(antialias=True, background="#1e1e1e" if dark else "w",
+                        foreground="#dddddd" if dark else "#333333", imageAxisOrder="row-major")
 
 
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,

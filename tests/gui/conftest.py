@@ -11,6 +11,20 @@ SMALL = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_settings(tmp_path_factory):
+    """QSettings go to a temporary folder: tests never read or write the user's own."""
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # engine-only environments
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(folder))
+    yield folder
+
+
 @pytest.fixture
 def window(qtbot):
     from gui.app import create_window

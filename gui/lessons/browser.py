@@ -1,0 +1,77 @@
+"""Loading lesson files and showing the current lesson's text beside the views.
+
+A lesson file is JSON: {"title", "experiment", "text" (simple HTML), "config"};
+its config is validated like any configuration, so a broken file is reported
+by name and skipped, never loaded half-way.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from engine.config import Config, ConfigError
+
+from ..resources import resource_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    title: str
+    experiment: int
+    text: str
+    config: Config
+    path: Path
+
+
+def load_lesson(path: Path) -> Lesson:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("title", "text", "config"):
+        if key not in raw:
+            raise ConfigError(f"{path.name}: {key}", "is required in a lesson file")
+    return Lesson(str(raw["title"]), int(raw.get("experiment", 0)), str(raw["text"]),
+                  Config.from_dict(raw["config"]), path)
+
+
+def load_lessons(folder: Path | None = None) -> list[Lesson]:
+    """Every valid lesson in the folder, sorted by file name; broken ones are logged and skipped."""
+    folder = folder or resource_path("lessons")
+    lessons = []
+    for path in sorted(Path(folder).glob("*.json")):
+        try:
+            lessons.append(load_lesson(path))
+        except (OSError, ValueError) as err:
+            log.warning("lesson %s skipped: %s", path.name, err)
+    return lessons
+
+
+class LessonView(QWidget):
+    """The text of the lesson in use (or a hint to open one)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("lessonView")
+        self.label = QLabel()
+        self.label.setObjectName("lessonText")
+        self.label.setWordWrap(True)
+        self.label.setOpenExternalLinks(False)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(scroll)
+        self.show_lesson(None)
+
+    def show_lesson(self, lesson: Lesson | None) -> None:
+        if lesson is None:
+            self.label.setText("<p>Open a prepared experiment from the <b>Lessons</b> menu: each sets up the "
+                               "network and tells you what to watch.</p>")
+        else:
+            self.label.setText(f"<h3>{lesson.title}</h3>{lesson.text}")
