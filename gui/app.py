@@ -98,6 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     sys.excepthook = _ErrorReporter()
     if "--selftest" in argv[1:]:
         return selftest()
+    if "--startup-check" in argv[1:]:
+        # Open the window, let it paint once, quit: for timing launch-to-first-window.
+        from PySide6.QtCore import QTimer
+
+        window = create_window()
+        window.show()
+        QTimer.singleShot(0, window.close)
+        return app.exec()
     window = create_window()
     window.show()
     return app.exec()
