@@ -1,7 +1,9 @@
 """The headless command line: ``run``, ``sweep`` and ``probe`` (no Qt is imported).
 
-User mistakes end with status 2 and one line, ``error: FIELD: RULE``; a run
-that diverges is a result (status 0, stopped_reason "diverged"), not an error.
+Exit status: 0 for a result (a run that diverges is a result: stopped_reason
+"diverged"), 2 for a user mistake, reported in one line ``error: FIELD: RULE``,
+1 for an internal error, ``error: internal error: ...`` (set
+ACTIVATION_LAB_TRACEBACK=1 to see its traceback). Never a traceback otherwise.
 """
 
 from __future__ import annotations
@@ -10,18 +12,25 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
 from . import config as cfgmod
-from .config import ConfigError
+from .config import Config, ConfigError
 from .datasets import DataError
 
-__all__ = ["main"]
+__all__ = ["main", "COMMANDS"]
+
+PROBE_MAX_SAMPLES = 100_000
 
 
 class UsageError(Exception):
     """Raised instead of argparse's own exit, so every error is one line."""
+
+
+class UserError(Exception):
+    """A mistake in the user's input, already phrased as 'field: rule'."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,177 +38,346 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def _int_in(lo: int, hi: int | None = None):
+    """An argparse type: an integer in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            rule = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+            raise argparse.ArgumentTypeError(f"must be an integer {rule}, got {value}")
+        return value
+    return parse
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive number of workers, or -1 for all cores (-2: all but one)")
+    return value
+
+
+RUN_HELP = """\
+Train one configuration to the end (train.epochs, or --epochs) and write a JSON report:
+the resolved config, the final metrics, per-epoch curves (loss, accuracy, and per layer
+mean |dL/dW|, activation spread, saturated and dead fractions), the final weights and why
+the run ended (completed, or diverged: a result, exit status 0)."""
+
+RUN_EXAMPLES = """\
+examples:
+  python main.py run resources/configs/moons_relu_he.json --out report.json
+  python main.py run my.json --epochs 20 --seed 3 --out seed3.json"""
+
+SWEEP_HELP = """\
+Run every combination of the --vary values for every seed, in worker processes
+(joblib), and write one CSV row per run: the varied values, the seed, final train and
+validation loss and accuracy, stopped_reason and epochs run. Progress goes to stderr; a
+summary of validation accuracy per combination (mean, min, max over the seeds) to stdout.
+Every combination is checked before anything runs. Each row equals `run` of that config."""
+
+SWEEP_EXAMPLES = """\
+examples:
+  python main.py sweep base.json --vary model.init=zeros,xavier,he \\
+      --vary model.activation=sigmoid,tanh --seeds 0-9 --out results.csv
+  python main.py sweep base.json --vary model.hidden=[4],[16,16] --vary train.lr=0.01,0.1 \\
+      --seeds 0,3,5 --epochs 50 --jobs 2 --out grid.csv
+  python main.py sweep base.json --vary model.init=xavier,he --seeds 0-99 \\
+      --backend dask --address tcp://scheduler:8786 --out big.csv
+
+--vary values are read as JSON when they parse (0.1, [16,16], null, true), else as
+words (he, sigmoid). --seeds sets train.seed: 0-9, 0,3,5 or 7."""
+
+PROBE_HELP = """\
+Signal propagation at initialisation: send N(0,1) inputs through a stack of dense
+layers, push a gradient of ones back from the top, and print each layer's spread:
+std of z and of a = f(z), the std of z over the samples (signal: what still depends on
+the input), the backward std of dL/da and dL/dz, the mean slope f'(z)/max f' (the share
+of the gradient a unit passes back), and the saturated and dead percentages."""
+
+PROBE_EXAMPLES = """\
+examples:
+  python main.py probe --activation sigmoid --init normal        # saturated: mass at 0 and 1
+  python main.py probe --activation sigmoid --init small_normal  # collapses to 0.5
+  python main.py probe --activation relu --init he --depth 10 --json"""
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py", description="Activation Lab, headless.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = _Parser(prog="main.py", description="Activation Lab, headless: run, sweep, probe.",
+                     formatter_class=raw)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="{run,sweep,probe}")
 
     run = sub.add_parser("run", help="train one configuration and write a JSON report",
-                         description="Train one configuration file and write a JSON report.",
-                         epilog="example: python main.py run resources/configs/moons_relu_he.json --out report.json")
-    run.add_argument("config", help="configuration file (JSON)")
-    run.add_argument("--out", required=True, help="report file to write (JSON)")
-    run.add_argument("--epochs", type=int, help="override train.epochs")
-    run.add_argument("--seed", type=int, help="override train.seed (weights and shuffling)")
+                         description=RUN_HELP, epilog=RUN_EXAMPLES, formatter_class=raw)
+    run.add_argument("config", help="configuration file (JSON: data, model, train sections)")
+    run.add_argument("--out", required=True, metavar="REPORT.json", help="report file to write")
+    run.add_argument("--epochs", type=_int_in(1, 1_000_000), metavar="N", help="override train.epochs")
+    run.add_argument("--seed", type=_int_in(0, 2**32 - 1), metavar="S",
+                     help="override train.seed (initial weights and batch order); the data "
+                          "(data.seed: samples and split) stay the same")
 
-    sweep = sub.add_parser("sweep", help="run a grid of configurations over several seeds",
-                           description="Run every combination of the --vary values for every seed, in "
-                                       "worker processes, and write one CSV row per run.",
-                           epilog="example: python main.py sweep base.json --vary model.init=zeros,xavier,he "
-                                  "--vary model.activation=sigmoid,tanh --seeds 0-9 --out results.csv")
+    sweep = sub.add_parser("sweep", help="run a grid of configurations over several seeds (CSV)",
+                           description=SWEEP_HELP, epilog=SWEEP_EXAMPLES, formatter_class=raw)
     sweep.add_argument("config", help="base configuration file (JSON)")
     sweep.add_argument("--vary", action="append", default=[], metavar="SECTION.KEY=V1,V2",
-                       help="an axis of the grid; repeat for more axes")
-    sweep.add_argument("--seeds", default="0", help="train seeds: 0-9, 0,3,5 or 7 (default 0)")
-    sweep.add_argument("--epochs", type=int, help="override train.epochs for every run")
-    sweep.add_argument("--jobs", type=int, default=-1, help="worker processes (default: all cores)")
-    sweep.add_argument("--backend", default="loky",
-                       help="joblib backend: loky (local processes, default), dask or ray for a cluster")
-    sweep.add_argument("--out", required=True, help="CSV file to write")
+                       help="one axis of the grid; repeat for more axes")
+    sweep.add_argument("--seeds", default="0", help="training seeds (train.seed): 0-9, 0,3,5 or 7 (default 0)")
+    sweep.add_argument("--epochs", type=_int_in(1, 1_000_000), metavar="N", help="override train.epochs for every run")
+    sweep.add_argument("--jobs", type=_jobs, default=-1, metavar="N",
+                       help="parallel workers (default -1: all cores, or all of a cluster's)")
+    sweep.add_argument("--backend", default="loky", metavar="NAME",
+                       help="joblib backend: loky (local processes, default), threading, multiprocessing, "
+                            "dask or ray (a cluster)")
+    sweep.add_argument("--address", metavar="ADDR",
+                       help="dask scheduler (tcp://host:8786) or ray cluster (ray://host:10001, auto) to use")
+    sweep.add_argument("--out", required=True, metavar="RESULTS.csv", help="CSV file to write")
 
-    probe = sub.add_parser("probe", help="signal propagation at initialisation",
-                           description="Send N(0,1) inputs through a stack of dense layers, push a "
-                                       "gradient of ones back, and report each layer's spread.",
-                           epilog="example: python main.py probe --width 100 --depth 5 --activation sigmoid "
-                                  "--init normal")
-    probe.add_argument("--width", type=int, default=100)
-    probe.add_argument("--depth", type=int, default=5)
-    probe.add_argument("--activation", default="sigmoid")
-    probe.add_argument("--init", default="xavier")
-    probe.add_argument("--init-param", type=float, help="the initialiser's parameter (std, limit, value, gain)")
-    probe.add_argument("--bias-init", default="zeros", help="zeros, ones, constant or like_weights")
-    probe.add_argument("--input-dim", type=int, default=100)
-    probe.add_argument("--samples", type=int, default=1000)
-    probe.add_argument("--seed", type=int, default=0)
-    probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    probe = sub.add_parser("probe", help="signal propagation at initialisation (per-layer table)",
+                           description=PROBE_HELP, epilog=PROBE_EXAMPLES, formatter_class=raw)
+    probe.add_argument("--width", type=_int_in(1, cfgmod.MAX_WIDTH), default=100, help="units per layer (100)")
+    probe.add_argument("--depth", type=_int_in(1, cfgmod.MAX_LAYERS), default=5, help="number of layers (5)")
+    probe.add_argument("--activation", default="sigmoid", help="activation of every layer (sigmoid)")
+    probe.add_argument("--init", default="xavier", help="weight initialiser (xavier)")
+    probe.add_argument("--init-param", type=float, metavar="X",
+                       help="the initialiser's parameter: std (normal), limit (uniform), value (constant), gain")
+    probe.add_argument("--bias-init", default="zeros", help="zeros, ones, constant or like_weights (zeros)")
+    probe.add_argument("--bias-value", type=float, default=0.0, help="the bias of --bias-init constant")
+    probe.add_argument("--leaky-slope", type=float, default=0.01, help="slope of leaky_relu for z < 0 (0.01)")
+    probe.add_argument("--input-dim", type=_int_in(1, cfgmod.MAX_WIDTH), default=100, help="input features (100)")
+    probe.add_argument("--samples", type=_int_in(1, PROBE_MAX_SAMPLES), default=1000, help="samples (1000)")
+    probe.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, help="seed of inputs and weights (0)")
+    probe.add_argument("--json", action="store_true", help="print JSON (with histograms) instead of a table")
     return parser
 
 
-def _load_raw(path: str) -> dict:
-    cfgmod.load(path)  # validates, raising ConfigError naming the field
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+# -- helpers ---------------------------------------------------------------------------------------
+def _fmt(x, digits: int = 3) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
 
-def _cmd_run(args) -> int:
-    from .report import build_report, write_report
+def _user_text(err: ValueError) -> str:
+    """'field: rule' for any error about the user's input; DataErrors of a CSV file get data.path."""
+    text = str(err)
+    if isinstance(err, ConfigError) or text.startswith(("data.", "model.", "train.", "--")):
+        return text
+    if isinstance(err, DataError):
+        return f"data.path: {text}"
+    return f"config: {text}"
+
+
+def _check_out(path: str) -> None:
+    """Fail before training, not after, when the output cannot be written there."""
+    target = Path(path)
+    if target.is_dir():
+        raise UserError(f"--out: {path} is a folder; give a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise UserError(f"--out: folder {parent} does not exist")
+
+
+def _load(path: str) -> Config:
+    return cfgmod.load(path)  # ConfigError names the file or the field
+
+
+def _override(cfg: Config, **changes) -> Config:
+    """Apply --epochs / --seed; an out-of-range value is reported under the option's name."""
+    raw = cfg.to_dict()
+    for key, value in changes.items():
+        if value is not None:
+            cfgmod.set_path(raw, f"train.{key}", value)
+    try:
+        return Config.from_dict(raw)
+    except ConfigError as err:
+        option = err.field.removeprefix("train.")
+        if option in changes and changes[option] is not None:
+            raise UserError(f"--{option}: {err.rule}") from None
+        raise
+
+
+def _session(cfg: Config):
+    """Build the session; what only the data can tell (3 classes for a sigmoid head, a bad
+    CSV file) fails here as a user error."""
     from .session import Session
 
-    raw = _load_raw(args.config)
-    if args.epochs is not None:
-        cfgmod.set_path(raw, "train.epochs", args.epochs)
-    if args.seed is not None:
-        cfgmod.set_path(raw, "train.seed", args.seed)
-    session = Session(cfgmod.Config.from_dict(raw))
-    session.snapshot_every = 10**12
+    try:
+        return Session(cfg)
+    except ValueError as err:
+        raise UserError(_user_text(err)) from None
+
+
+def _print_table(headers: list[str], rows: list[list[str]], right: int = 0, out=None) -> None:
+    """Columns from ``right`` on are right-aligned (numbers)."""
+    out = out or sys.stdout
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i >= right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    print(line(headers).rstrip(), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in rows:
+        print(line(row).rstrip(), file=out)
+
+
+# -- run ---------------------------------------------------------------------------------------------
+def _cmd_run(args) -> int:
+    from .report import build_report, write_report
+
+    cfg = _override(_load(args.config), epochs=args.epochs, seed=args.seed)
+    _check_out(args.out)
+    session = _session(cfg)
+    session.want_diagnostics = True
+    session.boundary_resolution = None
+    session.snapshot_every = 2**62  # the per-epoch history carries the curves; one final snapshot
     final = None
     for snap in session.run():
         if snap is not None:
             final = snap
-    write_report(build_report(session, final), args.out)
-    print(f"{final.status}: {final.epoch} epochs, train accuracy {final.train_accuracy:.3f}, "
-          f"validation accuracy {_fmt(final.val_accuracy)} -> {args.out}")
+    report = build_report(session, final)
+    write_report(report, args.out)
+    line = (f"{report['stopped_reason']}: {final.epoch} epochs, train accuracy {_fmt(final.train_accuracy)}, "
+            f"validation accuracy {_fmt(final.val_accuracy)}")
+    if report["stopped_reason"] == "diverged":
+        line += f" ({final.message})"
+    print(f"{line} -> {args.out}")
     return 0
 
 
-def _fmt(x: float) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:.3f}"
+# -- sweep -------------------------------------------------------------------------------------------
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _cell(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _cmd_sweep(args) -> int:
-    from joblib import Parallel, delayed, parallel_config
+    from .sweep import RESULT_FIELDS, backend, expand, parse_seeds, parse_vary, run_grid, summarise, validate
 
-    from .sweep import RESULT_FIELDS, expand, parse_seeds, parse_vary, run_one, summarise
-
-    raw = _load_raw(args.config)
+    base = _load(args.config).to_dict()
     axes = [parse_vary(v) for v in args.vary]
     seeds = parse_seeds(args.seeds)
-    runs = expand(raw, axes, seeds, args.epochs)
+    runs = expand(base, axes, seeds, args.epochs)
+    _check_out(args.out)
+    try:
+        validate(runs, axes)
+    except ValueError as err:
+        raise UserError(_user_text(err)) from None
     total = len(runs)
-    print(f"sweep: {total} runs ({len(runs) // len(seeds)} combinations × {len(seeds)} seeds)", file=sys.stderr)
-    rows = []
-    with parallel_config(backend=args.backend, n_jobs=args.jobs):
-        results = Parallel(return_as="generator")(delayed(run_one)(cfg) for _, cfg in runs)
-        for done, ((labels, _), result) in enumerate(zip(runs, results), start=1):
-            row = {**labels, **result}
-            rows.append(row)
-            desc = " ".join(f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in labels.items())
-            print(f"[{done}/{total}] {desc}: val_acc {_fmt(result['val_accuracy'])}", file=sys.stderr)
+    rows: list[dict | None] = [None] * total
+    with backend(args.backend, args.jobs, args.address):  # a missing package or cluster fails here
+        print(f"sweep: {_plural(total, 'run')} ({_plural(total // len(seeds), 'combination')} x "
+              f"{_plural(len(seeds), 'seed')}) on joblib backend {args.backend}", file=sys.stderr, flush=True)
+        for done, (run, result) in enumerate(run_grid(runs), start=1):
+            rows[run.index] = {**run.labels, **result}
+            note = " (diverged)" if result["stopped_reason"] == "diverged" else ""
+            print(f"[{done}/{total}] {run.describe()}: val_acc {_fmt(result['val_accuracy'])}{note}",
+                  file=sys.stderr, flush=True)
     fields = [a.path for a in axes] + ["seed"] + RESULT_FIELDS
     with open(args.out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+            writer.writerow({k: v if k in RESULT_FIELDS else _cell(v) for k, v in row.items()})
     summary = summarise(rows, axes)
-    headers = [a.path for a in axes] + ["runs", "val_acc mean", "min", "max"]
-    table = [[json.dumps(c[a.path]) if not isinstance(c[a.path], str) else c[a.path] for a in axes]
-             + [str(c["runs"]), _fmt(c["mean"]), _fmt(c["min"]), _fmt(c["max"])] for c in summary]
-    _print_table(headers, table)
+    print(f"validation accuracy over {_plural(len(seeds), 'seed')} ({_plural(total, 'run')}, rows in {args.out}):")
+    headers = [a.path for a in axes] + ["runs", "diverged", "mean", "min", "max"]
+    table = [[_cell(c[a.path]) for a in axes] + [str(c["runs"]), str(c["diverged"]), _fmt(c["mean"]),
+                                                 _fmt(c["min"]), _fmt(c["max"])] for c in summary]
+    _print_table(headers, table, right=len(axes))
     return 0
 
 
-def _print_table(headers: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
-
-
+# -- probe -------------------------------------------------------------------------------------------
 def _cmd_probe(args) -> int:
-    from . import initializers
     from .propagation import signal_propagation
     from .report import clean
 
-    cfg = cfgmod.ModelConfig.from_dict(
-        {"activation": args.activation, "init": args.init, "init_param": args.init_param,
-         "bias_init": args.bias_init}, section="probe")
-    init_params = {}
-    if args.init_param is not None:
-        init_params = {k: args.init_param for k in initializers.INITIALIZERS[cfg.init].params}
-    layers = signal_propagation(args.width, args.depth, cfg.activation, cfg.init, init_params, cfg.bias_init,
-                                args.input_dim, args.samples, args.seed)
+    try:
+        model = cfgmod.ModelConfig.from_dict(
+            {"activation": args.activation, "init": args.init, "init_param": args.init_param,
+             "bias_init": args.bias_init, "bias_value": args.bias_value, "leaky_slope": args.leaky_slope},
+            section="probe")
+    except ConfigError as err:  # probe.init_param -> --init-param
+        raise UserError(f"--{err.field.removeprefix('probe.').replace('_', '-')}: {err.rule}") from None
+    result = signal_propagation(args.width, args.depth, model.activation, model.init, model.init_params(),
+                                model.bias_init, args.input_dim, args.samples, args.seed,
+                                activation_params=model.activation_params(), bias_value=model.bias_value)
     if args.json:
-        out = {"width": args.width, "depth": args.depth, "activation": cfg.activation, "init": cfg.init,
-               "layers": [{"layer": s.index, "z_std": s.z_std, "a_std": s.a_std, "a_mean": s.a_mean,
-                           "grad_a_std": s.grad_a_std, "grad_z_std": s.grad_z_std, "saturated_fraction": s.saturated_fraction,
-                           "dead_fraction": s.dead_fraction, "identical": s.identical,
-                           "a_hist": {"edges": s.a_hist.edges, "counts": s.a_hist.counts}} for s in layers]}
-        print(json.dumps(clean(out), indent=1))
+        print(json.dumps(clean(result.to_dict()), indent=1))
         return 0
-    print(f"{args.depth} layers of {args.width} {cfg.activation} units, init {cfg.init}, "
-          f"{args.samples} samples of N(0,1)")
+    init = model.init + "".join(f" {k}={v:g}" for k, v in result.init_params.items())
+    print(f"{args.depth} layers of {args.width} {model.activation} units, init {init}, bias {model.bias_init}; "
+          f"{args.samples} samples of N(0,1) in {args.input_dim} dimensions")
 
-    def pct(x):
-        return "—" if math.isnan(x) else f"{100 * x:.1f}%"
+    def pct(x: float) -> str:
+        return "-" if math.isnan(x) else f"{100 * x:.1f}%"
 
-    _print_table(["layer", "std z", "std a", "mean a", "std dL/dz", "saturated", "dead"],
-                 [[str(s.index), f"{s.z_std:.4g}", f"{s.a_std:.4g}", f"{s.a_mean:.4g}", f"{s.grad_z_std:.4g}",
-                   pct(s.saturated_fraction), pct(s.dead_fraction)] for s in layers])
-    if any(s.identical for s in layers):
-        print("every unit of a layer computes the same value: symmetry is never broken")
+    def num(x: float) -> str:
+        return f"{x:.4g}"
+
+    _print_table(
+        ["layer", "std z", "signal z", "mean a", "std a", "std dL/da", "std dL/dz", "slope", "saturated", "dead"],
+        [[str(s.index), num(s.z_std), num(s.z_sample_std), num(s.a_mean), num(s.a_std), num(s.grad_a_std),
+          num(s.grad_z_std), f"{s.slope_mean:.3f}", pct(s.saturated_fraction), pct(s.dead_fraction)]
+         for s in result],
+        right=1)
+    print("signal z: std of z over the samples (what still depends on the input); dL/da at the top is 1.\n"
+          "slope: mean f'(z) / max f', the share of the arriving gradient a unit passes back;\n"
+          "saturated: (unit, sample) pairs with f'(z) < 1% of max f'; dead: units with z <= 0 on every sample.")
+    if any(s.identical for s in result):
+        print("Every unit of a layer computes the same value: symmetry is never broken.")
     return 0
 
 
 COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "probe": _cmd_probe}
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = _build_parser()
+def _quiet_broken_pipe() -> None:
+    """Output piped into `head`: send the rest to /dev/null so the exit flush stays silent."""
     try:
-        args = parser.parse_args(argv)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by a non-file object (tests)
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; ``argv[0]`` is run, sweep or probe. Returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = _build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (ConfigError, DataError, ValueError) as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # output piped into `head`: nothing more to say
-        return 0
-    except OSError as err:
-        print(f"error: {err.filename or ''}: {err.strerror}", file=sys.stderr)
+    except (ConfigError, DataError) as err:
+        print(f"error: {_user_text(err)}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except OSError as err:  # e.g. the report cannot be written: disk full, no permission
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
+    except Exception as err:  # a bug, not the user's fault: one line, status 1
+        if os.environ.get("ACTIVATION_LAB_TRACEBACK"):
+            raise
+        text = " ".join(str(err).split()) or "(no message)"
+        print(f"error: internal error: {type(err).__name__}: {text}", file=sys.stderr)
+        return 1

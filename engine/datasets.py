@@ -1,15 +1,16 @@
-"""Data sets: 2-D toy problems, iris, and a user's CSV file; split and standardise.
+"""Data sets: the 2-D toy problems, iris and a user's CSV file, as labelled arrays.
 
-``DATASETS`` is the registry the GUI fills its combo box from. Every generator
-takes ``n_samples``, ``noise`` and ``seed`` and returns a ``Dataset`` with
-integer labels 0..k-1. scikit-learn is imported inside the generators that use
-it, so importing the engine stays fast.
+Also the train/validation split (standardised on the training part only) and the
+grid of points on which the boundary view evaluates the network. scikit-learn is
+imported inside the functions that use it, so importing the engine stays fast.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -23,11 +24,17 @@ __all__ = [
 
 
 class DataError(ValueError):
-    """Bad data: the message names the file, row and column, and the rule."""
+    """Data that breaks a rule; the message names the file, row, column and the rule."""
 
 
 @dataclass(frozen=True)
 class Dataset:
+    """A labelled sample: one row of ``X`` per example, its class in ``y``.
+
+    Labels are integers 0..k-1 so they can index a softmax output directly;
+    ``class_names[y]`` turns them back into what the user called them.
+    """
+
     X: np.ndarray  # (n, d) float64
     y: np.ndarray  # (n,) int64, 0..k-1
     class_names: tuple[str, ...]
@@ -43,185 +50,238 @@ class Dataset:
         return self.X.shape[1]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DatasetSpec:
-    """One registry entry: how to make a data set and how to describe it."""
+    """One registry entry: how to make a data set, and how the GUI should present it.
+
+    ``uses_noise`` / ``uses_samples`` tell the data panel which controls mean
+    something for this set (iris is a fixed table, so it ignores both);
+    ``params`` lists the extra keyword arguments ``generate`` accepts, with
+    their defaults.
+    """
 
     name: str
     title: str
     description: str  # one teaching sentence, shown as a tooltip
-    generate: Callable[..., Dataset]  # generate(n_samples, noise, seed, **params)
-    n_features: int | None = 2  # None: depends on the file
+    n_features: int | None = 2  # None: decided by the file (csv)
     default_noise: float = 0.0
     default_samples: int = 400
     uses_noise: bool = True
     uses_samples: bool = True
+    generate: Callable[..., Dataset]  # generate(n_samples, noise, seed, **params)
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def _finish(X, y, name, n_classes=None, class_names=None, feature_names=None) -> Dataset:
+def _dataset(X, y, name: str, n_classes: int, class_names=None, feature_names=None) -> Dataset:
+    """Wrap arrays as a Dataset with the dtypes the engine expects."""
     X = np.ascontiguousarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.int64)
-    k = int(n_classes or (y.max() + 1))
     return Dataset(
-        X, y,
-        tuple(class_names or (f"class {i}" for i in range(k))),
-        tuple(feature_names or (f"x{i + 1}" for i in range(X.shape[1]))),
+        X,
+        np.asarray(y, dtype=np.int64),
+        tuple(f"class {i}" for i in range(n_classes)) if class_names is None else tuple(map(str, class_names)),
+        tuple(f"x{j + 1}" for j in range(X.shape[1])) if feature_names is None else tuple(map(str, feature_names)),
         name,
     )
 
 
-# -- generators --------------------------------------------------------------------
+def _whole(field_path: str, value: Any, lowest: int) -> int:
+    """``value`` as an int >= ``lowest``, or a ValueError that says which rule it broke."""
+    whole = isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or value < lowest:
+        raise ValueError(f"{field_path}: must be a whole number >= {lowest}, got {value!r}")
+    return int(value)
+
+
+# -- generators: generate(n_samples, noise, seed, **params) -> Dataset ------------------
 def _blobs(n_samples, noise, seed, centers=4):
+    """Isotropic Gaussian clusters, one class per cluster; ``noise`` is each cluster's std.
+
+    With the defaults this is exactly ``make_blobs(1000, centers=4, n_features=2,
+    random_state=0)``, the data of the classic initialiser x activation grid.
+    """
     from sklearn.datasets import make_blobs
 
-    X, y = make_blobs(n_samples=n_samples, centers=centers, n_features=2,
-                      cluster_std=noise, random_state=seed)
-    return _finish(X, y, "blobs", centers)
+    centers = _whole("data.centers", centers, 2)
+    X, y = make_blobs(n_samples=n_samples, centers=centers, n_features=2, cluster_std=noise, random_state=seed)
+    return _dataset(X, y, "blobs", centers)
 
 
 def _blobs_xor(n_samples, noise, seed):
-    ds = _blobs(n_samples, noise, seed, centers=4)
-    # labels mod 2 merge opposite blobs: no straight line separates the classes
-    return _finish(ds.X, ds.y % 2, "blobs_xor", 2)
+    """The four blobs with labels mod 2: diagonally opposite blobs become one class,
+    so no single straight line can separate the two classes."""
+    four = _blobs(n_samples, noise, seed, centers=4)
+    return _dataset(four.X, four.y % 2, "blobs_xor", 2)
 
 
 def _moons(n_samples, noise, seed):
+    """Two interleaved half-circles; ``noise`` is the std of Gaussian jitter."""
     from sklearn.datasets import make_moons
 
     X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    return _finish(X, y, "moons", 2)
+    return _dataset(X, y, "moons", 2)
 
 
 def _circles(n_samples, noise, seed):
+    """A disc inside a ring of twice its radius (factor 0.5); ``noise`` jitters the points."""
     from sklearn.datasets import make_circles
 
     X, y = make_circles(n_samples=n_samples, noise=noise, factor=0.5, random_state=seed)
-    return _finish(X, y, "circles", 2)
+    return _dataset(X, y, "circles", 2)
 
 
 def _xor(n_samples, noise, seed):
-    """Uniform points in [-1, 1]^2, label 1 where x1 and x2 have opposite signs.
+    """Points uniform in the square [-1, 1]^2; class 1 where x1 * x2 < 0.
 
-    ``noise`` is Gaussian jitter added to the points after labelling.
+    The labels are fixed first, then ``noise`` (a Gaussian std) moves the points,
+    so points near the axes wander into the other class's quadrant: noise here
+    blurs the boundary rather than flipping labels at random.
     """
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
     y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
     X += noise * rng.standard_normal(X.shape)
-    return _finish(X, y, "xor", 2)
+    return _dataset(X, y, "xor", 2)
 
 
 def _spiral(n_samples, noise, seed, arms=2):
-    """``arms`` interleaved spirals, one class each; noise jitters the points."""
+    """``arms`` interleaved spiral arms, one class each, turning 1.5 times round.
+
+    A point at fraction t of its arm sits at radius t and angle 3*pi*t plus the
+    arm's offset 2*pi*k/arms. ``noise`` is the std of a Gaussian jitter added to
+    both the radius and the angle (radians), so the arms thicken and blur.
+    """
+    arms = _whole("data.arms", arms, 2)
     rng = np.random.default_rng(seed)
-    per = np.full(arms, n_samples // arms)
-    per[: n_samples % arms] += 1
-    X, y = [], []
-    for k, m in enumerate(per):
-        t = np.sqrt(rng.uniform(0.0, 1.0, m)) * 3.0 * math.pi  # denser towards the centre
-        angle = t + 2.0 * math.pi * k / arms
-        r = t / (3.0 * math.pi)
-        pts = np.column_stack((r * np.cos(angle), r * np.sin(angle)))
-        X.append(pts + noise * rng.standard_normal(pts.shape))
-        y.append(np.full(m, k))
-    order = rng.permutation(n_samples)
-    return _finish(np.vstack(X)[order], np.concatenate(y)[order], "spiral", arms)
+    y = rng.permutation(np.arange(n_samples) % arms)  # classes as equal as n allows
+    t = np.sqrt(rng.uniform(0.0, 1.0, n_samples))  # sqrt: even spacing along the lengthening arm
+    radius = t + noise * rng.standard_normal(n_samples)
+    angle = 3.0 * math.pi * t + 2.0 * math.pi * y / arms + noise * rng.standard_normal(n_samples)
+    X = np.column_stack((radius * np.cos(angle), radius * np.sin(angle)))
+    return _dataset(X, y, "spiral", arms)
 
 
 def _gaussian_quantiles(n_samples, noise, seed):
+    """A 2-D standard Gaussian cut at its median radius: core (class 0) against shell
+    (class 1), so the ideal boundary is a circle. ``noise`` adds Gaussian jitter."""
     from sklearn.datasets import make_gaussian_quantiles
 
     X, y = make_gaussian_quantiles(n_samples=n_samples, n_features=2, n_classes=2, random_state=seed)
-    rng = np.random.default_rng(seed)
-    X = X + noise * rng.standard_normal(X.shape)
-    return _finish(X, y, "gaussian_quantiles", 2)
+    X = X + noise * np.random.default_rng(seed).standard_normal(X.shape)
+    return _dataset(X, y, "gaussian_quantiles", 2)
+
+
+_LINEAR_MARGIN = 0.2
 
 
 def _linear(n_samples, noise, seed):
-    """Two classes on either side of a random line, with a margin; noise jitters."""
+    """Two classes on either side of a random line through the origin, with an empty
+    band of half-width 0.2 between them; ``noise`` (a Gaussian std) jitters the
+    points and, once it is large enough, fills the band and mixes the classes."""
     rng = np.random.default_rng(seed)
     angle = rng.uniform(0.0, math.pi)
-    normal = np.array([math.cos(angle), math.sin(angle)])
-    X = rng.uniform(-1.0, 1.0, size=(4 * n_samples, 2))
-    side = X @ normal
-    X = X[np.abs(side) > 0.1][:n_samples]  # keep a margin around the line
-    y = (X @ normal > 0).astype(np.int64)
-    X = X + noise * rng.standard_normal(X.shape)
-    return _finish(X, y, "linear", 2)
+    normal = np.array([math.cos(angle), math.sin(angle)])  # across the line
+    along = np.array([-normal[1], normal[0]])
+    y = rng.permutation(np.arange(n_samples) % 2)
+    distance = (2 * y - 1) * rng.uniform(_LINEAR_MARGIN, 1.0, n_samples)  # signed, |d| >= margin
+    X = np.outer(distance, normal) + np.outer(rng.uniform(-1.0, 1.0, n_samples), along)
+    X += noise * rng.standard_normal(X.shape)
+    return _dataset(X, y, "linear", 2)
 
 
 def _iris(n_samples, noise, seed):
+    """Fisher's iris table (scikit-learn's bundled copy, read offline); fixed, so the
+    sample count, noise and seed are ignored."""
     from sklearn.datasets import load_iris
 
-    data = load_iris()
-    return _finish(data.data, data.target, "iris", 3, tuple(data.target_names),
-                   tuple(n.replace(" (cm)", "") for n in data.feature_names))
+    table = load_iris()
+    return _dataset(table.data, table.target, "iris", 3, table.target_names, table.feature_names)
 
 
 def _iris_binary(n_samples, noise, seed):
-    full = _iris(n_samples, noise, seed)
-    return _finish(full.X[:100], full.y[:100], "iris_binary", 2, full.class_names[:2], full.feature_names)
+    """The first 100 iris flowers: setosa (0) against versicolor (1)."""
+    iris = _iris(n_samples, noise, seed)
+    return _dataset(iris.X[:100], iris.y[:100], "iris_binary", 2, iris.class_names[:2], iris.feature_names)
 
 
 def _csv(n_samples, noise, seed, path=None, label_column=None):
+    """A user's file, read by ``load_csv``; ``path`` is required."""
     if not path:
-        raise DataError("data.path: a CSV data set needs a file path")
+        raise DataError("data.path: the csv data set needs a file path (or call load_csv)")
     return load_csv(path, label_column)
 
 
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
-        DatasetSpec("moons", "Two moons", "Two interleaved half-circles: needs a curved boundary.",
-                    _moons, default_noise=0.2, default_samples=400),
-        DatasetSpec("circles", "Circles", "A ring around a disc: no straight line separates them.",
-                    _circles, default_noise=0.1, default_samples=400),
-        DatasetSpec("xor", "XOR", "Opposite quadrants share a class: the classic non-linear problem.",
-                    _xor, default_noise=0.05, default_samples=400),
-        DatasetSpec("spiral", "Spiral", "Interleaved spiral arms: hard, needs depth or width.",
-                    _spiral, default_noise=0.05, default_samples=600, params={"arms": 2}),
-        DatasetSpec("blobs", "Blobs", "Gaussian clusters, one class each (4 by default).",
-                    _blobs, default_noise=1.0, default_samples=1000, params={"centers": 4}),
-        DatasetSpec("blobs_xor", "Blobs XOR", "Four blobs, opposite ones merged: two classes, not linearly separable.",
-                    _blobs_xor, default_noise=1.0, default_samples=1000),
-        DatasetSpec("gaussian_quantiles", "Gaussian quantiles", "An inner Gaussian core against its outer shell.",
-                    _gaussian_quantiles, default_noise=0.0, default_samples=400),
-        DatasetSpec("linear", "Linear", "Two classes split by a straight line: even a linear model is enough.",
-                    _linear, default_noise=0.05, default_samples=400),
-        DatasetSpec("iris", "Iris (3 classes)", "Fisher's 150 iris flowers, 4 measurements, 3 species.",
-                    _iris, n_features=4, default_samples=150, uses_noise=False, uses_samples=False),
-        DatasetSpec("iris_binary", "Iris: setosa vs versicolor",
-                    "The first 100 iris flowers: two species, 4 measurements.",
-                    _iris_binary, n_features=4, default_samples=100, uses_noise=False, uses_samples=False),
-        DatasetSpec("csv", "CSV file…", "Your own data: numeric feature columns, the label in the last column.",
-                    _csv, n_features=None, uses_noise=False, uses_samples=False,
+        DatasetSpec(name="moons", title="Two moons", generate=_moons,
+                    description="Two interleaved half-circles: a straight line cannot separate them.",
+                    default_noise=0.2, default_samples=400),
+        DatasetSpec(name="circles", title="Circles", generate=_circles,
+                    description="A disc inside a ring: the boundary must close on itself.",
+                    default_noise=0.1, default_samples=400),
+        DatasetSpec(name="xor", title="XOR", generate=_xor,
+                    description="Opposite quadrants share a class: the problem one neuron cannot solve.",
+                    default_noise=0.05, default_samples=400),
+        DatasetSpec(name="spiral", title="Spiral", generate=_spiral,
+                    description="Interleaved spiral arms: a hard boundary that needs width or depth.",
+                    default_noise=0.05, default_samples=600, params={"arms": 2}),
+        DatasetSpec(name="blobs", title="Blobs", generate=_blobs,
+                    description="Gaussian clusters, one class each: the classic initialisation grid's data.",
+                    default_noise=1.0, default_samples=1000, params={"centers": 4}),
+        DatasetSpec(name="blobs_xor", title="Blobs XOR", generate=_blobs_xor,
+                    description="Four blobs with opposite ones merged: two classes, not linearly separable.",
+                    default_noise=1.0, default_samples=1000),
+        DatasetSpec(name="gaussian_quantiles", title="Gaussian quantiles", generate=_gaussian_quantiles,
+                    description="A Gaussian's core against its outer shell: the ideal boundary is a circle.",
+                    default_noise=0.0, default_samples=400),
+        DatasetSpec(name="linear", title="Linear", generate=_linear,
+                    description="Two classes split by a straight line: even a network without hidden units fits.",
+                    default_noise=0.05, default_samples=400),
+        DatasetSpec(name="iris", title="Iris (3 species)", generate=_iris,
+                    description="Fisher's 150 iris flowers: 4 measurements in cm, 3 species.",
+                    n_features=4, default_samples=150, uses_noise=False, uses_samples=False),
+        DatasetSpec(name="iris_binary", title="Iris: setosa vs versicolor", generate=_iris_binary,
+                    description="The first 100 iris flowers, two species: the deep-network vanishing-gradient test.",
+                    n_features=4, default_samples=100, uses_noise=False, uses_samples=False),
+        DatasetSpec(name="csv", title="CSV file…", generate=_csv,
+                    description="Your own table: numeric feature columns and a label column (the last by default).",
+                    n_features=None, uses_noise=False, uses_samples=False,
                     params={"path": None, "label_column": None}),
     )
 }
 
 
 def get(name: str) -> DatasetSpec:
+    """The registry entry called ``name``; a ValueError lists the valid names."""
     try:
         return DATASETS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(f"unknown data set {name!r}; choose one of: {', '.join(DATASETS)}") from None
 
 
-def make(name: str, n_samples: int | None = None, noise: float | None = None, seed: int = 0, **params) -> Dataset:
-    """Generate a registry data set; None means the data set's default."""
+def make(name: str, n_samples: int | None = None, noise: float | None = None, seed: int = 0,
+         **params: Any) -> Dataset:
+    """Build a registry data set; ``None`` for the size, the noise or a param means the set's default.
+
+    The same name, sizes, noise, seed and params always give the same arrays:
+    every generator draws from its own ``np.random.default_rng(seed)`` (or hands
+    the seed to scikit-learn), never from a global random state.
+    """
     spec = get(name)
-    unknown = set(params) - set(spec.params)
+    unknown = sorted(set(params) - set(spec.params))
     if unknown:
         valid = ", ".join(spec.params) or "none"
-        raise ValueError(f"data set {name!r} has no parameter {sorted(unknown)[0]!r}; its parameters: {valid}")
-    kwargs = {k: (params[k] if params.get(k) is not None else v) for k, v in spec.params.items()}
-    n = spec.default_samples if n_samples is None else int(n_samples)
-    eps = spec.default_noise if noise is None else float(noise)
-    return spec.generate(n, eps, int(seed), **kwargs)
+        raise ValueError(f"data set {name!r} has no parameter {unknown[0]!r}; its parameters: {valid}")
+    kwargs = {key: default if params.get(key) is None else params[key] for key, default in spec.params.items()}
+    n = _whole("data.n_samples", spec.default_samples if n_samples is None else n_samples, 1)
+    eps = spec.default_noise if noise is None else noise
+    real = isinstance(eps, (int, float, np.integer, np.floating)) and not isinstance(eps, bool)
+    if spec.uses_noise and not (real and math.isfinite(eps) and eps >= 0):
+        raise ValueError(f"data.noise: must be a finite number >= 0, got {eps!r}")
+    return spec.generate(n, float(eps) if real else 0.0, _whole("data.seed", seed, 0), **kwargs)
 
 
-# -- CSV -------------------------------------------------------------------------
+# -- CSV ------------------------------------------------------------------------------------
 def _is_number(text: str) -> bool:
     try:
         return math.isfinite(float(text))
@@ -229,160 +289,271 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def load_csv(path: str | Path, label_column: str | int | None = None, max_rows: int = 1_000_000) -> Dataset:
-    """Read numeric features and a label column from a CSV file.
+def _is_index(label_column: Any) -> bool:
+    """An int, or text of digits such as "2" or "-1" (as typed on a command line)."""
+    if isinstance(label_column, (int, np.integer)) and not isinstance(label_column, bool):
+        return True
+    return isinstance(label_column, str) and re.fullmatch(r"[+-]?\d+", label_column.strip()) is not None
 
-    The first row is a header when any of its cells, other than the label's,
-    is not a number. Labels may be text or numbers; they are mapped, sorted,
-    to 0..k-1. Rows and columns in messages count from 1, as an editor shows them.
+
+def _delimiter(line: str) -> str:
+    """The separator that the first non-blank line uses most: ',', ';' or tab.
+
+    Spreadsheets in locales with a decimal comma write ';', so on a tie ';'
+    wins over ',' (the commas are then more likely decimal commas).
+    """
+    counts = {d: line.count(d) for d in (";", "\t", ",")}
+    most = max(counts.values())
+    return next(d for d, c in counts.items() if c == most) if most else ","
+
+
+def _read_rows(path: Path, max_rows: int) -> list[tuple[int, list[str]]]:
+    """The file's non-blank rows as (row number from 1, stripped cells).
+
+    Reading stops as soon as there are more rows than a header plus ``max_rows``
+    data rows could fill, so a huge file is never loaded whole.
+    """
+    name = path.name
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: drop Excel's BOM
+            head = []  # lines up to the first non-blank one, which shows the separator
+            for line in handle:
+                head.append(line)
+                if line.strip():
+                    break
+            reader = csv.reader(itertools.chain(head, handle), delimiter=_delimiter(head[-1] if head else ""))
+            for row_no, cells in enumerate(reader, start=1):
+                if not any(cell.strip() for cell in cells):
+                    continue  # blank lines carry nothing
+                if len(rows) == max_rows + 1:  # a header and max_rows data rows are already here
+                    raise DataError(f"{name}: more than {max_rows:,} data rows (stopped reading at row "
+                                    f"{row_no}); the limit is {max_rows:,}")
+                rows.append((row_no, [cell.strip() for cell in cells]))
+    except FileNotFoundError:
+        raise DataError(f"{name}: file not found ({path})") from None
+    except IsADirectoryError:
+        raise DataError(f"{name}: is a folder, not a CSV file ({path})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{name}: is not UTF-8 text; if it is a spreadsheet, save it as "
+                        "'CSV UTF-8' first") from None
+    except csv.Error as exc:
+        raise DataError(f"{name}: is not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    return rows
+
+
+def _label_index(name: str, first: list[str], label_column: Any) -> tuple[int, bool | None]:
+    """Where the label column is (0-based) and, when the choice settles it, whether
+    the first row is a header: a column chosen by name needs one."""
+    width = len(first)
+    if label_column is None:
+        return width - 1, None
+    if _is_index(label_column):
+        index = int(label_column)
+        if not -width <= index < width:
+            raise DataError(f"{name}: label column index {index} is out of range; the file has {width} "
+                            f"columns (indices 0..{width - 1}, or -1 for the last)")
+        return index % width, None
+    if label_column not in first:
+        raise DataError(f"{name}: row 1 (the header) has no column named {label_column!r}; "
+                        f"columns: {', '.join(repr(c) for c in first)}")
+    return first.index(label_column), True
+
+
+def _looks_like_header(first: list[str], label_index: int, rows: list[tuple[int, list[str]]]) -> bool:
+    """A header row has text where the data has numbers: in a feature cell, or in the
+    label cell when every later label is a number."""
+    if any(cell and not _is_number(cell) for j, cell in enumerate(first) if j != label_index):
+        return True
+    if _is_number(first[label_index]) or len(rows) < 2:
+        return False
+    return all(_is_number(cells[label_index]) for _, cells in rows[1:] if label_index < len(cells))
+
+
+def _bad_cell(name: str, row_no: int, column: int, header: str, cell: str) -> DataError | None:
+    """The error for a feature cell that is not a finite number, or None if it is one."""
+    where = f"{name}: row {row_no}, column {column + 1} ({header!r})"
+    if cell == "":
+        return DataError(f"{where}: missing value; every feature cell needs a number")
+    try:
+        value = float(cell)
+    except ValueError:
+        hint = "; write decimals with a point" if re.fullmatch(r"[+-]?\d*,\d+", cell) else ""
+        return DataError(f"{where}: must be a number, got {cell!r}{hint}")
+    if not math.isfinite(value):
+        return DataError(f"{where}: must be a finite number, got {cell!r}")
+    return None
+
+
+def load_csv(path: str | Path, label_column: str | int | None = None, max_rows: int = 1_000_000) -> Dataset:
+    """Read numeric feature columns and one label column from a CSV file.
+
+    - The label column is the last one, or the one named ``label_column`` in the
+      header, or the one at that 0-based index (negative counts from the end).
+    - The first row is a header when it has text where the data has numbers;
+      feature names come from it (else "column 1", "column 2", ...).
+    - Labels may be text or numbers. Their sorted distinct values become
+      classes 0..k-1 and ``class_names`` keeps them as written.
+    - Values may be separated by ',', ';' or tabs; blank lines are skipped.
+
+    Anything else raises DataError naming the file, the row and column as a
+    spreadsheet or text editor numbers them (from 1), and the rule broken.
     """
     path = Path(path)
-    fname = path.name
-    rows: list[tuple[int, list[str]]] = []  # (line number, cells)
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            for line_no, row in enumerate(csv.reader(handle), start=1):
-                if not row or all(not c.strip() for c in row):
-                    continue  # blank lines carry nothing
-                if len(rows) > max_rows:  # header + max_rows data rows at most
-                    raise DataError(f"{fname}: more than {max_rows:,} data rows; the limit is {max_rows:,}")
-                rows.append((line_no, [c.strip() for c in row]))
-    except FileNotFoundError:
-        raise DataError(f"{fname}: file not found ({path})") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{fname}: is not UTF-8 text") from None
-    except csv.Error as exc:
-        raise DataError(f"{fname}: is not a readable CSV file ({exc})") from None
-    except OSError as exc:
-        raise DataError(f"{fname}: cannot be read ({exc.strerror})") from None
+    name = path.name
+    rows = _read_rows(path, max_rows)
     if not rows:
-        raise DataError(f"{fname}: is empty; at least 4 data rows are needed")
-
-    first = rows[0][1]
+        raise DataError(f"{name}: is empty; at least 4 data rows are needed")
+    first_no, first = rows[0]
     width = len(first)
     if width < 2:
-        raise DataError(f"{fname}: row {rows[0][0]}: needs at least one feature column and a label column")
-    label_idx = _label_index(fname, first, label_column, header=None)
-    has_header = any(not _is_number(c) for i, c in enumerate(first) if i != label_idx and c)
+        raise DataError(f"{name}: row {first_no}: has 1 column; at least one feature column and a label "
+                        "column are needed, separated by ',' or ';'")
+    label, has_header = _label_index(name, first, label_column)
+    if has_header is None:
+        has_header = _looks_like_header(first, label, rows)
     if has_header:
-        names = first
-        label_idx = _label_index(fname, first, label_column, header=first)
+        headers = [cell or f"column {j + 1}" for j, cell in enumerate(first)]
         rows = rows[1:]
-    elif isinstance(label_column, str) and not label_column.lstrip("-").isdigit():
-        raise DataError(f"{fname}: has no header row, so there is no column named {label_column!r}; "
-                        "give the label column's number instead")
     else:
-        names = [f"column {i + 1}" for i in range(width)]
+        headers = [f"column {j + 1}" for j in range(width)]
     if len(rows) > max_rows:
-        raise DataError(f"{fname}: more than {max_rows:,} data rows; the limit is {max_rows:,}")
+        raise DataError(f"{name}: more than {max_rows:,} data rows; the limit is {max_rows:,}")
     if len(rows) < 4:
-        raise DataError(f"{fname}: has {len(rows)} data rows; at least 4 are needed")
+        raise DataError(f"{name}: has {len(rows)} data rows; at least 4 are needed")
 
-    feat_cols = [i for i in range(width) if i != label_idx]
-    X = np.empty((len(rows), len(feat_cols)))
-    labels = []
-    for r, (line_no, row) in enumerate(rows):
+    features = [j for j in range(width) if j != label]
+    cells, labels, problem = [], [], None
+    for row_no, row in rows:
         if len(row) != width:
-            raise DataError(f"{fname}: row {line_no}: has {len(row)} columns, expected {width}")
-        for j, col in enumerate(feat_cols):
-            cell = row[col]
-            where = f"{fname}: row {line_no}, column {col + 1} ({names[col]!r})"
-            if cell == "":
-                raise DataError(f"{where}: missing value; every feature cell needs a number")
-            try:
-                value = float(cell)
-            except ValueError:
-                raise DataError(f"{where}: must be a number, got {cell!r}") from None
-            if not math.isfinite(value):
-                raise DataError(f"{where}: must be a finite number, got {cell!r}")
-            X[r, j] = value
-        if row[label_idx] == "":
-            raise DataError(f"{fname}: row {line_no}, column {label_idx + 1} ({names[label_idx]!r}): missing label")
-        labels.append(row[label_idx])
-    numeric = all(_is_number(v) for v in labels)
-    uniques = sorted(set(labels), key=float if numeric else str)
-    if len(uniques) < 2:
-        raise DataError(f"{fname}: the label column ({names[label_idx]!r}) has a single class "
-                        f"({uniques[0]!r}); at least 2 are needed")
-    index = {v: i for i, v in enumerate(uniques)}
-    y = np.array([index[v] for v in labels], dtype=np.int64)
-    return _finish(X, y, "csv", len(uniques), tuple(uniques), tuple(names[i] for i in feat_cols))
+            problem = DataError(f"{name}: row {row_no}: has {len(row)} columns, expected {width} "
+                                f"like row {first_no}")
+            break
+        if row[label] == "":
+            problem = DataError(f"{name}: row {row_no}, column {label + 1} ({headers[label]!r}): missing label")
+            break
+        cells.append([row[j] for j in features])
+        labels.append(row[label])
+    X = _parse_features(name, rows, cells, features, headers)  # a bad cell above the problem row comes first
+    if problem is not None:
+        raise problem
+
+    if all(_is_number(v) for v in labels):  # numbers: "1" and "1.0" are one class, sorted by value
+        spelling = {}
+        for v in labels:
+            spelling.setdefault(float(v), v)
+        keys = [float(v) for v in labels]
+    else:
+        spelling = {v: v for v in labels}
+        keys = labels
+    order = sorted(spelling)
+    if len(order) < 2:
+        raise DataError(f"{name}: column {label + 1} ({headers[label]!r}) holds a single class "
+                        f"({labels[0]!r}); a classifier needs at least 2")
+    index = {key: k for k, key in enumerate(order)}
+    y = np.fromiter((index[key] for key in keys), dtype=np.int64, count=len(keys))
+    return _dataset(X, y, "csv", len(order), [spelling[key] for key in order], [headers[j] for j in features])
 
 
-def _label_index(fname: str, row: list[str], label_column, header) -> int:
-    """The label column's 0-based index: last by default, or by index or header name."""
-    width = len(row)
-    if label_column is None:
-        return width - 1
-    if isinstance(label_column, int) or label_column.lstrip("-").isdigit():
-        idx = int(label_column)
-        idx = idx + width if idx < 0 else idx
-        if not 0 <= idx < width:
-            raise DataError(f"{fname}: label column {label_column} does not exist; the file has {width} columns")
-        return idx
-    if header is None:
-        return width - 1  # a named column: decided once the header is known
-    if label_column not in header:
-        raise DataError(f"{fname}: no column named {label_column!r}; columns: {', '.join(header)}")
-    return header.index(label_column)
+def _parse_features(name, rows, cells, features, headers) -> np.ndarray:
+    """Convert all feature cells at once; only if that fails, walk them to report the first bad one."""
+    try:
+        X = np.array(cells, dtype=np.float64)
+        if np.isfinite(X).all():
+            return X
+    except ValueError:
+        pass
+    for (row_no, _), row_cells in zip(rows, cells):
+        for j, cell in zip(features, row_cells):
+            error = _bad_cell(name, row_no, j, headers[j], cell)
+            if error is not None:
+                raise error
+    return np.array([[float(c) for c in row_cells] for row_cells in cells])
 
 
-# -- split and grid ----------------------------------------------------------------
+# -- split and grid -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Split:
+    """Training and validation parts of a data set, standardised with the training
+    part's mean and std (zeros and ones when standardisation is off).
+
+    Statistics come from the training part only: the validation points play
+    unseen data, and letting them shape the scaling would leak them into training.
+    """
+
     X_train: np.ndarray
     y_train: np.ndarray
-    X_val: np.ndarray
+    X_val: np.ndarray  # (0, d) when there is no validation part
     y_val: np.ndarray
-    mean: np.ndarray  # standardisation, fitted on the training part (0 when off)
-    std: np.ndarray  # (1 when off)
-    dataset: Dataset
+    mean: np.ndarray
+    std: np.ndarray
+    dataset: Dataset  # the unsplit, unscaled data
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Apply the training set's standardisation to new points."""
+        """Scale new raw points as the training data was scaled: (X - mean) / std."""
         return (np.asarray(X, dtype=np.float64) - self.mean) / self.std
 
 
+def _can_stratify(y: np.ndarray, n_val: int) -> bool:
+    """scikit-learn's conditions for a stratified split: every class has 2 or more
+    members, and each part is at least as large as the number of classes."""
+    counts = np.bincount(y)
+    counts = counts[counts > 0]
+    return counts.min() >= 2 and min(n_val, len(y) - n_val) >= len(counts)
+
+
 def split(ds: Dataset, val_fraction: float = 0.1, seed: int = 0, standardize: bool = True) -> Split:
-    """Stratified train/validation split; standardisation is fitted on train only."""
+    """Shuffle and split ``ds``, keeping each class's share equal on both sides.
+
+    A stratified split makes validation accuracy comparable between runs: a
+    small validation part cut at random could by chance miss a class. When a
+    class is too small to appear on both sides, the split is a plain shuffled
+    one instead. ``val_fraction`` 0 puts everything in training.
+    """
     if not 0.0 <= val_fraction <= 0.9:
         raise ValueError(f"data.val_fraction: must be between 0 and 0.9, got {val_fraction:g}")
     n = len(ds.y)
-    n_val = int(round(val_fraction * n))
-    if n_val == 0:
-        tr, va = np.random.default_rng(seed).permutation(n), np.arange(0)
+    n_val = min(int(round(val_fraction * n)), n - 1)  # always leave one training point
+    if n_val <= 0:
+        train, val = np.random.default_rng(seed).permutation(n), np.arange(0)
     else:
         from sklearn.model_selection import train_test_split
 
-        try:
-            tr, va = train_test_split(np.arange(n), test_size=n_val, stratify=ds.y, random_state=seed)
-        except ValueError:  # a class too small to appear on both sides: split without strata
-            tr, va = train_test_split(np.arange(n), test_size=n_val, random_state=seed)
-    X_train, X_val = ds.X[tr], ds.X[va]
+        strata = ds.y if _can_stratify(ds.y, n_val) else None
+        train, val = train_test_split(np.arange(n), test_size=n_val, stratify=strata, random_state=seed)
+    X_train, X_val = ds.X[train], ds.X[val]
     if standardize:
         mean = X_train.mean(axis=0)
         std = X_train.std(axis=0)
-        std[std == 0] = 1.0
+        std = np.where(std > 0, std, 1.0)  # a constant feature stays put instead of dividing by 0
     else:
-        mean = np.zeros(ds.n_features)
-        std = np.ones(ds.n_features)
-    return Split((X_train - mean) / std, ds.y[tr], (X_val - mean) / std, ds.y[va], mean, std, ds)
+        mean, std = np.zeros(ds.n_features), np.ones(ds.n_features)
+    return Split((X_train - mean) / std, ds.y[train], (X_val - mean) / std, ds.y[val], mean, std, ds)
 
 
-def grid_for(sp: Split, features: tuple[int, int] = (0, 1), resolution: int = 150, margin: float = 0.5):
-    """A resolution x resolution grid over two features' range (+ margin).
+def grid_for(sp: Split, features: tuple[int, int] = (0, 1), resolution: int = 150,
+             margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points on which to evaluate a network to draw its decision boundary.
 
-    Returns (xs, ys, points) with points[i * res + j] = (xs[j], ys[i]) in the
-    chosen plane; every other feature is held at its (standardised) mean.
+    The grid spans the two chosen features' range over all (standardised) data,
+    widened by ``margin`` on each side; every other feature is held at its
+    training mean, so with more than two features the picture is one slice
+    through the input space. Returns ``(xs, ys, points)`` with ``points`` of
+    shape (resolution**2, d), y the slow axis: points[i * resolution + j] is
+    (xs[j], ys[i]), so predictions reshape to an image indexed [y, x].
     """
-    f0, f1 = features
     d = sp.X_train.shape[1]
+    f0, f1 = (int(f) for f in features)
     if not (0 <= f0 < d and 0 <= f1 < d) or f0 == f1:
-        raise ValueError(f"data.features: must be two different indices below {d}, got {list(features)}")
-    both = np.vstack((sp.X_train, sp.X_val)) if len(sp.X_val) else sp.X_train
-    lo, hi = both.min(axis=0), both.max(axis=0)
-    xs = np.linspace(lo[f0] - margin, hi[f0] + margin, resolution)
-    ys = np.linspace(lo[f1] - margin, hi[f1] + margin, resolution)
+        raise ValueError(f"data.features: must be two different feature indices below {d}, "
+                         f"got {[f0, f1]}")
+    resolution = _whole("resolution", resolution, 2)
+    both = np.vstack((sp.X_train, sp.X_val))
+    low, high = both.min(axis=0) - margin, both.max(axis=0) + margin
+    xs = np.linspace(low[f0], high[f0], resolution)
+    ys = np.linspace(low[f1], high[f1], resolution)
     points = np.empty((resolution * resolution, d))
     points[:] = sp.X_train.mean(axis=0)
     points[:, f0] = np.tile(xs, resolution)

@@ -53,11 +53,11 @@ class HistogramBins:
     A live histogram whose bins move on every update cannot be compared from
     one frame to the next; these edges stay identical across the snapshots of
     a session. ``bounds`` is the quantity's known range (an activation's
-    ``output_range``; None = unbounded): a finite end is kept for ever; an infinite end starts at
-    the power of two that covers the first values seen and doubles when later
-    values pass it (both ends together when both are open, so 0 stays on an
-    edge). Values beyond the edges are counted in the end bins; NaN and
-    infinities are not counted.
+    ``output_range``; None means unbounded). A finite end is kept for ever; an
+    infinite end starts at the power of two that covers the first values seen
+    and doubles when later values pass it (both ends together when both are
+    open, so the range stays symmetric and 0 stays on an edge). Values beyond
+    the edges are counted in the end bins; NaN and infinities are not counted.
     """
 
     def __init__(self, bins: int = DEFAULT_BINS, bounds: tuple[float, float] | None = None):
@@ -86,7 +86,10 @@ class HistogramBins:
         else:
             need = hi_fixed - vmin
         if self.edges is None:
-            radius = 2.0 ** math.ceil(math.log2(need)) if need > 0 else 1.0
+            if need > 0:
+                radius = 2.0 ** min(math.ceil(math.log2(need)), 1000) if math.isfinite(need) else _MAX_RADIUS
+            else:
+                radius = 1.0
         else:
             radius = self._radius
             while radius < need and radius < _MAX_RADIUS:
@@ -113,9 +116,10 @@ class HistogramBins:
             self._fit(0.0, 0.0)
         edges = self.edges
         lo, hi = float(edges[0]), float(edges[-1])
-        # bin index = floor((v - lo) / width), clipped into the end bins
-        pos = np.subtract(v, lo, dtype=np.float64)
-        pos *= self.bins / (hi - lo)
+        # bin index = floor((v - lo) / width), clipped into the end bins (one pass, no sorting)
+        with np.errstate(over="ignore"):  # |v| near the float limit: inf lands in an end bin
+            pos = np.subtract(v, lo, dtype=np.float64)
+            pos *= self.bins / (hi - lo)
         np.clip(pos, 0, self.bins - 1, out=pos)
         counts = np.bincount(pos.astype(np.intp), minlength=self.bins)
         return Histogram(edges.copy(), counts.astype(np.int64, copy=False))

@@ -1,4 +1,4 @@
-"""Run reports: one finished session as a JSON-ready dict (the CLI's and the window's export).
+"""Run reports: one session and its final snapshot as a JSON-ready dict (the CLI's and the window's export).
 
 Non-finite numbers become ``null`` so the file is strict JSON that any tool reads.
 """
@@ -13,9 +13,14 @@ import numpy as np
 
 from .snapshot import Snapshot
 
-__all__ = ["build_report", "write_report", "clean"]
+__all__ = ["REPORT_KEYS", "STOPPED_REASONS", "build_report", "write_report", "clean"]
 
-_STOPPED = {"completed": "completed", "diverged": "diverged", "stopped": "stopped"}
+REPORT_KEYS = ("config", "architecture", "stopped_reason", "message", "epochs", "steps",
+               "final", "history", "layers", "weights")
+#: why a run ended; a snapshot taken mid-run (running or paused) is reported as "stopped"
+STOPPED_REASONS = ("completed", "diverged", "stopped")
+_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+_LAYER_CURVES = ("grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction")
 
 
 def clean(value):
@@ -26,6 +31,8 @@ def clean(value):
         return [clean(v) for v in value]
     if isinstance(value, np.ndarray):
         return clean(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
     if isinstance(value, (np.floating, float)):
         value = float(value)
         return value if math.isfinite(value) else None
@@ -35,38 +42,48 @@ def clean(value):
 
 
 def build_report(session, final: Snapshot) -> dict:
+    """The report of ``session`` as it stands at ``final`` (normally the run's last snapshot).
+
+    Keys (``REPORT_KEYS``): the resolved ``config``; the ``architecture`` line;
+    ``stopped_reason`` (completed, diverged or stopped) and the ``message``;
+    ``epochs`` and ``steps`` done; ``final`` metrics; ``history`` (per-epoch
+    lists: epoch, train/val loss and accuracy); ``layers`` (hidden layers then
+    the output layer, each with per-epoch lists of mean |dL/dW|, activation
+    std, saturated and dead fraction); ``weights`` ([{"W", "b"}] per layer,
+    W of shape fan_in x fan_out). NaN (e.g. no validation set, or saturation
+    of a ReLU layer) is written as null.
+    """
     h = final.history
     net = session.network
     layers = []
     for i, layer in enumerate(net.layers):
-        layers.append({
+        output = layer.activation is None
+        entry = {
             "index": layer.index,
-            "name": "Output" if layer.is_output else f"Layer {layer.index}",
-            "activation": net.head.name if layer.is_output else layer.activation.name,
+            "name": "Output" if output else f"Layer {layer.index}",
+            "activation": net.head.name if output else layer.activation.name,
             "width": layer.fan_out,
-            "grad_mean_abs": h.grad_mean_abs[:, i],
-            "activation_std": h.activation_std[:, i],
-            "saturated_fraction": h.saturated_fraction[:, i],
-            "dead_fraction": h.dead_fraction[:, i],
-        })
+        }
+        for key in _LAYER_CURVES:
+            entry[key] = getattr(h, key)[:, i]
+        layers.append(entry)
+    history = {"epoch": h.epochs}
+    history.update({key: getattr(h, key) for key in _METRICS})
     report = {
         "config": session.config.to_dict(),
         "architecture": net.summary(),
-        "stopped_reason": _STOPPED.get(final.status, final.status),
+        "stopped_reason": final.status if final.status in STOPPED_REASONS else "stopped",
         "message": final.message,
         "epochs": final.epoch,
         "steps": final.step,
-        "final": {"train_loss": final.train_loss, "val_loss": final.val_loss,
-                  "train_accuracy": final.train_accuracy, "val_accuracy": final.val_accuracy},
-        "history": {"epoch": h.epochs, "train_loss": h.train_loss, "val_loss": h.val_loss,
-                    "train_accuracy": h.train_accuracy, "val_accuracy": h.val_accuracy},
+        "final": {key: getattr(final, key) for key in _METRICS},
+        "history": history,
         "layers": layers,
-        "alerts": [{"kind": a.kind, "layer": a.layer, "text": a.text, "severity": a.severity}
-                   for a in final.alerts],
         "weights": [{"W": layer.W.value, "b": layer.b.value} for layer in net.layers],
     }
     return clean(report)
 
 
 def write_report(report: dict, path: str | Path) -> None:
+    """Strict JSON (``allow_nan=False``: a NaN left in by mistake fails loudly)."""
     Path(path).write_text(json.dumps(report, indent=1, allow_nan=False) + "\n", encoding="utf-8")

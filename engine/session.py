@@ -15,7 +15,7 @@ import dataclasses
 import math
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -25,11 +25,15 @@ from .datasets import Dataset
 from .network import Network
 from .snapshot import Alert, BoundaryGrid, History, Snapshot
 
-__all__ = ["Session", "DIAGNOSTIC_SAMPLE"]
+__all__ = ["DIAGNOSTIC_SAMPLE", "EVALUATION_SAMPLE", "Session"]
 
 #: Snapshots compute layer statistics on at most this many training samples
 #: (all of them for the small data sets of the lessons).
 DIAGNOSTIC_SAMPLE = 1000
+#: Mini-batch epoch metrics cover the whole training set up to this size, else
+#: this many samples spread evenly through it, so that their cost per epoch
+#: stays bounded while an epoch's own cost grows with the data.
+EVALUATION_SAMPLE = 4096
 _PAUSE_POLL = 0.05  # seconds a paused run waits for a control before yielding a heartbeat
 _RATE_WINDOW = 0.25  # seconds of training over which steps_per_second is measured
 _FINAL = ("completed", "diverged", "stopped")
@@ -76,6 +80,24 @@ class _HistoryBuffer:
                        lay[0].copy(), lay[1].copy(), lay[2].copy(), lay[3].copy())
 
 
+class _Checkpoint:
+    """A copy of every weight and bias, refreshed in place (no allocation, one
+    slice assignment per array) and labelled with the epoch and step it is from."""
+
+    __slots__ = ("weights", "_pairs", "epoch", "step")
+
+    def __init__(self, network: Network):
+        self.weights = network.get_weights()
+        self._pairs = [(copy, param.value) for (W, b), layer in zip(self.weights, network.layers)
+                       for copy, param in ((W, layer.W), (b, layer.b))]
+        self.epoch = self.step = 0
+
+    def save(self, epoch: int, step: int) -> None:
+        for copy, value in self._pairs:
+            copy[...] = value
+        self.epoch, self.step = epoch, step
+
+
 class Session:
     """Data, network and optimiser for one configuration, and the loop that trains them.
 
@@ -93,15 +115,26 @@ class Session:
     order, for every step.
 
     Epoch metrics (``epoch_diagnostics``, default True) describe the weights at
-    the end of each epoch, exactly: loss per sample and accuracy over the whole
-    training set and the validation set, and per layer the mean |dW| of the
-    whole training set's mean-loss gradient, the spread of the activations,
-    the saturated and the dead fraction. In full-batch training the next
-    step's forward and backward pass is that very evaluation, so it is reused
-    and the epoch's entry is completed at the next step (or when a snapshot
-    asks for it); with mini-batches one extra pass over the training set per
-    epoch computes it. ``epoch_diagnostics=False`` records no history and
-    leaves the bare training steps (for benchmarks).
+    the end of each epoch, exactly, not as a running average of batch losses:
+    loss per sample and accuracy over the training set and over the validation
+    set, and per layer the spread of the activations and the saturated and dead
+    fractions over the training set, and the mean |dW| of the mean loss's
+    gradient over the diagnostic sample (the whole set up to DIAGNOSTIC_SAMPLE
+    points; in full-batch training always the whole set). In full-batch
+    training the next step's forward and backward pass
+    *is* that evaluation, so it is reused and the epoch's entry is completed
+    by the next step (or by a snapshot asking for it): it costs the validation
+    pass and a few reductions. With mini-batches one extra pass per epoch
+    computes it, over the whole training set up to EVALUATION_SAMPLE points
+    and over that many points spread evenly through larger sets
+    (``evaluation_rows``), so its cost stays a bounded share of the epoch.
+    ``epoch_diagnostics=False`` records no history and leaves only the bare
+    training steps (for benchmarks).
+
+    Snapshots (``snapshot_every`` steps, and ``snapshot()``) cost nothing on
+    the steps in between; their layer statistics come from one forward and
+    backward pass over the diagnostic sample, reused when the epoch's
+    evaluation has just made it.
 
     Divergence: after each epoch the session keeps a copy of the weights (a
     few arrays); a non-finite loss brings back the last epoch-end weights
@@ -139,10 +172,20 @@ class Session:
         self._Xv = np.ascontiguousarray(self.split.X_val, dtype=net.dtype)
         self._yv = self.split.y_val
         self._Tv = net.targets(self._yv)
-        self._Xd, self._Td = self._X[:DIAGNOSTIC_SAMPLE], self._T[:DIAGNOSTIC_SAMPLE]
         n = len(self._y)
         if n == 0:
             raise ConfigError("data.val_fraction", "leaves no training samples")
+        # the fixed sample the snapshots' layer statistics come from: the whole training
+        # set when it is small, else DIAGNOSTIC_SAMPLE rows spread evenly through it
+        self._sample_is_all = n <= DIAGNOSTIC_SAMPLE
+        self.diagnostic_rows = self._spread_rows(n, DIAGNOSTIC_SAMPLE)
+        self._Xd, self._Td = self._X[self.diagnostic_rows], self._T[self.diagnostic_rows]
+        self.evaluation_rows = self._spread_rows(n, EVALUATION_SAMPLE)
+        if len(self.evaluation_rows) == n:
+            self._Xe, self._ye, self._Te = self._X, self._y, self._T
+        else:
+            rows = self.evaluation_rows
+            self._Xe, self._ye, self._Te = self._X[rows], self._y[rows], self._T[rows]
         self.with_replacement = bool(t.with_replacement) and not t.full_batch
         if t.full_batch:
             self.batch_size = n
@@ -164,6 +207,13 @@ class Session:
         self._wake = threading.Event()
         self._grid_cache: tuple | None = None
         self._reset_state()
+
+    @staticmethod
+    def _spread_rows(n: int, limit: int) -> np.ndarray:
+        """All n row indices, or ``limit`` of them spread evenly from the first to the last."""
+        if n <= limit:
+            return np.arange(n)
+        return np.linspace(0, n - 1, limit).round().astype(np.intp)
 
     # -- state -------------------------------------------------------------------
     @property
@@ -192,9 +242,11 @@ class Session:
         self._bins: dict = {}
         self._W_before: list[np.ndarray] | None = None
         self._W_before_step = -1  # the step right after which _W_before is the pre-update W
-        # divergence checkpoints: `_good` produced a finite loss; `_candidate` awaits its check
-        self._good = (net.get_weights(), 0, 0)
-        self._candidate = (net.get_weights(), 0, 0)
+        #: (step, gradient scale) when the network's kept pass is the snapshot's diagnostic
+        #: pass (over the diagnostic sample) at the current weights, so a snapshot may reuse it
+        self._diag_pass: tuple[int, float] = (-1, 1.0)
+        # divergence checkpoints: `_good` gave a finite loss; `_candidate` awaits that check
+        self._good, self._candidate = _Checkpoint(net), _Checkpoint(net)
         self._candidate_open = False
         self._bad_loss = math.nan
         self._bad_epoch = 0
@@ -361,7 +413,7 @@ class Session:
 
     # -- epochs, history, checkpoints ---------------------------------------------------------
     def _end_epoch(self, diagnostics: bool) -> bool:
-        """Close an epoch: checkpoint, then record (or prepare) its history entry."""
+        """Close an epoch: checkpoint, then record (or, full batch, prepare) its history entry."""
         self._checkpoint()
         if not diagnostics:
             return True
@@ -370,50 +422,67 @@ class Session:
             self._pending = (self.epoch, val_loss, val_acc)
             return True
         net = self.network
-        loss = net.loss_and_backward(self._X, self._T, "mean")
-        if not math.isfinite(loss):
-            self._bad_loss = loss
-            self._bad_epoch = self.epoch
-            return False
+        if self._sample_is_all:
+            # one forward and backward pass over the whole training set gives everything
+            loss = net.loss_and_backward(self._X, self._T, "mean")
+            if not self._finite_or_fail(loss):
+                return False
+            acc = self._accuracy_of_pass(self._y)
+            curves = probes.layer_curves(net)
+        else:
+            # a larger set: a forward pass over it (or its evaluation sample) for the loss,
+            # accuracy, spread, saturation and dead units; gradients from the diagnostic sample
+            loss = net.head.loss(net.forward(self._Xe), self._Te, "mean")
+            if not self._finite_or_fail(loss):
+                return False
+            acc = self._accuracy_of_pass(self._ye)
+            curves = probes.layer_curves(net)
+            net.loss_and_backward(self._Xd, self._Td, "mean")
+            curves = ([probes.grad_mean_abs(layer.W.grad) for layer in net.layers],) + curves[1:]
+        self._diag_pass = (self.step, 1.0)  # the network now holds the snapshot's diagnostic pass
         self._promote_candidate()
-        self._append(self.epoch, loss, val_loss, val_acc, 1.0)
+        self._history.append(self.epoch, (loss, val_loss, acc, val_acc), curves)
         return True
 
-    def _append(self, epoch: int, train_loss: float, val_loss: float, val_acc: float, grad_scale: float) -> None:
-        """Add a history entry from the whole-training-set pass the network just made."""
+    def _finite_or_fail(self, loss: float) -> bool:
+        if math.isfinite(loss):
+            return True
+        self._bad_loss = loss
+        self._bad_epoch = self.epoch
+        return False
+
+    def _accuracy_of_pass(self, y: np.ndarray) -> float:
+        """Accuracy of the forward pass the network just made, over the samples labelled y."""
         net = self.network
-        acc = np.count_nonzero(net.head.predict(net.zs[-1]) == self._y) / len(self._y)
-        curves = probes.layer_curves(net, grad_scale)
-        self._history.append(epoch, (train_loss, val_loss, acc, val_acc), curves)
+        return np.count_nonzero(net.head.predict(net.zs[-1]) == y) / len(y)
 
     def _record_pending(self, loss: float) -> None:
-        """Full batch: the step's pass over the training set evaluates the last epoch's weights."""
+        """Full batch: the step's pass over the training set evaluates the last epoch's weights.
+
+        The step's loss and gradient follow the configured reduction; under
+        "sum" both are divided by n to give the per-sample mean that the
+        history always records.
+        """
         epoch, val_loss, val_acc = self._pending
         self._pending = None
-        if self._config.train.loss_reduction == "sum":
-            n = len(self._y)
-            self._append(epoch, loss / n, val_loss, val_acc, 1.0 / n)
-        else:
-            self._append(epoch, loss, val_loss, val_acc, 1.0)
+        scale = 1.0 / len(self._y) if self._config.train.loss_reduction == "sum" else 1.0
+        curves = probes.layer_curves(self.network, scale)
+        self._history.append(epoch, (loss * scale, val_loss, self._accuracy_of_pass(self._y), val_acc), curves)
 
     def _complete_pending(self) -> bool:
         """Evaluate now what the next full-batch step would (before a snapshot or the end)."""
         loss = self.network.loss_and_backward(self._X, self._T, self._config.train.loss_reduction)
-        if not math.isfinite(loss):
-            self._bad_loss = loss
-            self._bad_epoch = self.epoch
+        if not self._finite_or_fail(loss):
             return False
         self._promote_candidate()
         self._record_pending(loss)
+        if self._sample_is_all:
+            self._diag_pass = (self.step, 1.0 / len(self._y) if self._config.train.loss_reduction == "sum" else 1.0)
         return True
 
     def _checkpoint(self) -> None:
-        """Copy the epoch-end weights into the candidate buffers (no allocation)."""
-        weights, _, _ = self._candidate
-        for (W, b), layer in zip(weights, self.network.layers):
-            np.copyto(W, layer.W.value)
-            np.copyto(b, layer.b.value)
-        self._candidate = (weights, self.epoch, self.step)
+        """Copy the epoch-end weights; they become the fallback once they give a finite loss."""
+        self._candidate.save(self.epoch, self.step)
         self._candidate_open = True
 
     def _promote_candidate(self) -> None:
@@ -450,11 +519,15 @@ class Session:
             layers, alerts = (), ()
             if diagnostics:
                 net = self.network
-                net.loss_and_backward(self._Xd, self._Td, "mean")
+                step, scale = self._diag_pass
+                if step != self.step:
+                    net.loss_and_backward(self._Xd, self._Td, "mean")
+                    scale = 1.0
+                    self._diag_pass = (self.step, scale)
                 before = self._W_before if self._W_before_step == self.step else None
-                layers = probes.layer_stats(net, self._bins, before)
+                layers = probes.layer_stats(net, self._bins, before, scale)
                 alerts = probes.alerts(layers)
-            boundary = self._boundary(boundary_resolution) if boundary_resolution else None
+            boundary = self.boundary(boundary_resolution) if boundary_resolution else None
         now = time.perf_counter()
         then, step_then = self._rate_mark
         if self.step > step_then and (now - then >= _RATE_WINDOW or self._rate == 0.0):
@@ -468,16 +541,20 @@ class Session:
             steps_per_second=self._rate,
         )
 
-    def _boundary(self, resolution: int) -> BoundaryGrid:
+    def boundary(self, resolution: int = 150) -> BoundaryGrid:
+        """Class probabilities of the current weights over a resolution x resolution grid
+        in the plane of ``config.data.features`` (the grid is built once and cached),
+        and the predicted labels of the training and validation points."""
         features = self._config.data.features
         if self._grid_cache is None or self._grid_cache[0] != resolution:
             xs, ys, points = datasets.grid_for(self.split, features, resolution)
             self._grid_cache = (resolution, xs, ys, np.ascontiguousarray(points, dtype=self.network.dtype))
         _, xs, ys, points = self._grid_cache
         net = self.network
-        probs = net.predict_proba(points).astype(np.float32).reshape(resolution, resolution, -1)
-        train_pred = net.predict(self._X)
-        val_pred = net.predict(self._Xv) if len(self._yv) else np.zeros(0, np.int64)
+        with np.errstate(all="ignore"):
+            probs = net.predict_proba(points).astype(np.float32).reshape(resolution, resolution, -1)
+            train_pred = net.predict(self._X)
+            val_pred = net.predict(self._Xv) if len(self._yv) else np.zeros(0, np.int64)
         return BoundaryGrid(xs.copy(), ys.copy(), probs, tuple(features), train_pred, val_pred)
 
     # -- endings --------------------------------------------------------------------------------
@@ -488,11 +565,12 @@ class Session:
 
     def _diverged(self) -> Snapshot:
         """End the run on the last finite weights: the final snapshot describes them."""
-        weights, epoch, step = self._good
-        self.network.set_weights(weights)
-        self.epoch, self.step, self._pos = epoch, step, 0
+        good = self._good
+        self.network.set_weights(good.weights)
+        self.epoch, self.step, self._pos = good.epoch, good.step, 0
         self._pending = None
         self._candidate_open = False
+        self._diag_pass = (-1, 1.0)
         what = "NaN" if math.isnan(self._bad_loss) else "infinite"
         text = (f"Training diverged at epoch {max(1, self._bad_epoch)} (loss is {what}): "
                 "lower the learning rate")

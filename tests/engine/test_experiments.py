@@ -33,9 +33,24 @@ def test_zero_init_never_breaks_symmetry_and_tanh_learns_nothing():
     assert np.all(s.network.layers[0].W.value == 0)  # tanh'(0)=1 but every gradient into layer 1 is 0
 
 
-def test_xavier_tanh_and_he_leaky_learn_blobs():
+def test_zero_init_relu_is_dead_and_identical_and_learns_nothing():
+    s, last = final("1e_blobs4_zeros_relu")
+    assert last.layers[0].identical and last.layers[0].dead_units == 2  # z = 0 on every sample
+    assert {"symmetry", "dead"} <= kinds(last)
+    assert last.val_accuracy == pytest.approx(0.25, abs=0.02)
+    assert np.all(s.network.layers[0].W.value == 0)  # relu'(0) = 0: no gradient ever reaches layer 1
+
+
+def test_xavier_tanh_and_he_relu_learn_blobs():
     assert final("1b_blobs4_xavier_tanh")[1].val_accuracy > 0.8
     assert final("1c_blobs_xor_he_leaky")[1].val_accuracy > 0.85
+    he = final("1f_blobs4_he_relu")[1]
+    assert he.val_accuracy > 0.8 and not he.layers[0].identical
+
+
+def test_baseline_config_learns_moons():
+    _, last = final("moons_relu_he", epochs=40)
+    assert last.val_accuracy > 0.95 and last.status == "completed"
 
 
 def test_zero_init_sigmoid_stays_symmetric_on_binary_blobs():
@@ -69,6 +84,12 @@ def test_identity_activation_draws_a_straight_boundary():
     assert np.abs(A @ w - log_odds).max() < 1e-3 * np.ptp(log_odds)
     _, curved = final("5b_moons_tanh_curved")
     assert curved.val_accuracy > last.val_accuracy + 0.05
+    # and it is no better than logistic regression, the best straight line, on the same split
+    from sklearn.linear_model import LogisticRegression
+
+    sp = s.split
+    linear = LogisticRegression().fit(sp.X_train, sp.y_train).score(sp.X_val, sp.y_val)
+    assert last.val_accuracy == pytest.approx(linear, abs=0.04)
 
 
 def test_dead_relu_units_are_reported():
