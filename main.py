@@ -22,7 +22,15 @@ def _dependencies_missing(headless: bool) -> bool:
     return False
 
 
+USAGE = __doc__ + """
+    python3 main.py --selftest          train for a few seconds offscreen and report (used by the bundle test)
+"""
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(USAGE.strip())
+        return 0
     headless = len(sys.argv) > 1 and sys.argv[1] in HEADLESS
     here = os.path.dirname(os.path.abspath(__file__))
     if not getattr(sys, "frozen", False) and _dependencies_missing(headless):
@@ -39,4 +47,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # sweep's worker processes inside a PyInstaller bundle
     sys.exit(main())
