@@ -30,6 +30,7 @@ class GradientFlowView(View):
         self.time_plot.setLogMode(y=True)
         self.time_plot.enableAutoRange(x=False)
         self.time_range = style.StickyRange(self.time_plot, "y", log=True)
+        self.x_range = style.GrowingXRange(self.time_plot)
         self.legend = self.time_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=3,
                                               brush=(255, 255, 255, 210))
         self.bar_plot = style.style_plot(self.graphics.addPlot(row=1, col=0), "now", "log₁₀ mean |∂L/∂W|",
@@ -81,7 +82,7 @@ class GradientFlowView(View):
         ticks = [(i + 1, str(i + 1) if i < len(names) - 1 else "out") for i in range(len(names))]
         self.bar_plot.getAxis("bottom").setTicks([ticks])
         self.bar_plot.setXRange(0.4, len(names) + 0.6, padding=0)
-        self.time_plot.setXRange(0, config.train.epochs, padding=0.01)
+        self.x_range.reset(config.train.epochs)
         for sticky in (self.time_range, self.bar_range, self.hist_range):
             sticky.reset()
         self._hist_edges = None
@@ -96,6 +97,8 @@ class GradientFlowView(View):
         if len(g) != self._epochs_drawn and g.shape[1] == len(self.curves):
             self._epochs_drawn = len(g)
             x = snap.history.epochs.astype(float)
+            if len(x):
+                self.x_range.update(float(x[-1]))
             for i, curve in enumerate(self.curves):
                 y = g[:, i]
                 ok = y > 0  # log axis: zero gradients (dead, symmetric) cannot be drawn
@@ -129,6 +132,7 @@ class GradientFlowView(View):
         self.hist_range.update(0.0, float(max(h.counts.max(), 1)))
 
     def reset(self, keep_ghost: bool = True) -> None:
+        self.x_range.reset(self.x_range.limit)
         for curve in self.curves:
             curve.setData([], [])
         self.bars.setOpts(x=[], height=[])

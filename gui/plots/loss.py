@@ -25,6 +25,7 @@ class LossView(View):
         self.acc_plot.enableAutoRange(enable=False)
         self.loss_plot.enableAutoRange(x=False)
         self.loss_range = style.StickyRange(self.loss_plot, "y", floor=0.0)
+        self.x_range = style.GrowingXRange(self.loss_plot)
         self.loss_plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 210))
         ghost_pen = pg.mkPen(style.GHOST, width=1.5, style=pg.QtCore.Qt.DashLine)
         self.ghost_loss = [self.loss_plot.plot(pen=ghost_pen), self.loss_plot.plot(pen=ghost_pen)]
@@ -61,7 +62,7 @@ class LossView(View):
             self.update_snapshot(self._last)
 
     def set_context(self, config, split) -> None:
-        self.loss_plot.setXRange(0, config.train.epochs, padding=0.01)
+        self.x_range.reset(config.train.epochs)
         has_val = len(split.y_val) > 0
         self.val_loss.setVisible(has_val)
         self.val_acc.setVisible(has_val)
@@ -73,6 +74,8 @@ class LossView(View):
             return
         self._epochs_drawn = len(h.epochs)
         x = h.epochs.astype(float)
+        if len(x):
+            self.x_range.update(float(x[-1]))
         style.set_curve(self.train_loss, x, h.train_loss)
         style.set_curve(self.train_acc, x, h.train_accuracy)
         if np.isfinite(h.val_loss).any():
@@ -102,4 +105,5 @@ class LossView(View):
             curve.setData([], [])
         self._epochs_drawn = -1
         self._last = None
+        self.x_range.reset(self.x_range.limit)
         self.summary.setText("Ready: press Play (Space) to train")

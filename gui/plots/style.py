@@ -99,7 +99,7 @@ class StickyRange:
             self.plot.setXRange(*new, padding=0)
 
 
-LONG_CURVE = 2000  # points; beyond this a curve is peak-downsampled to the screen
+LONG_CURVE = 400  # points; beyond this a curve is peak-downsampled to the screen
 
 
 def set_curve(curve: pg.PlotDataItem, x, y) -> None:
@@ -110,3 +110,27 @@ def set_curve(curve: pg.PlotDataItem, x, y) -> None:
     """
     curve.setDownsampling(auto=len(x) > LONG_CURVE, method="peak")
     curve.setData(x, y)
+
+
+class GrowingXRange:
+    """An epoch axis that starts short and doubles as training goes on, never past
+    the epoch limit: early epochs are not squeezed into a corner of a long run's axis."""
+
+    def __init__(self, plot: pg.PlotItem, start: int = 20):
+        self.plot = plot
+        self.start = start
+        self.limit = start
+        self.current = 0.0
+
+    def reset(self, limit: int) -> None:
+        self.limit = max(1, int(limit))
+        self.current = min(self.start, self.limit)
+        self.plot.setXRange(0, self.current, padding=0.01)
+
+    def update(self, epochs: float) -> None:
+        if epochs <= self.current or self.current >= self.limit:
+            return
+        while self.current < epochs:
+            self.current *= 2
+        self.current = min(self.current, self.limit)
+        self.plot.setXRange(0, self.current, padding=0.01)

@@ -124,3 +124,19 @@ def test_diagnostics_dedup_and_clearing(qtbot):
     view.update_snapshot(last)
     assert "cleared by epoch" in view.list.item(0).text()
     assert view.status.text() == "✔ No problems detected"
+
+
+def test_epoch_axis_grows_by_doubling_up_to_the_limit(qtbot):
+    import pyqtgraph as pg
+
+    from gui.plots.style import GrowingXRange
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    axis = GrowingXRange(widget.getPlotItem(), start=20)
+    axis.reset(100)
+    assert axis.current == 20
+    axis.update(21)
+    assert axis.current == 40
+    axis.update(90)
+    assert axis.current == 100  # never past the epoch limit
