@@ -26,8 +26,12 @@ def qcolour(i: int, alpha: int = 255) -> QColor:
 
 
 def setup_pyqtgraph(dark: bool = False) -> None:
-    """Plot colours to match the palette (light by default: it reads best on a projector)."""
-    pg.setConfigOptions(antialias=True, background="#1e1e1e" if dark else "w",
+    """Plot colours to match the palette (light by default: it reads best on a projector).
+
+    Antialiasing is off: with every view visible it halved the frame rate and the
+    training speed (8.7 vs 14.6 frames/s, 3,058 vs 5,481 steps/s, measured offscreen).
+    """
+    pg.setConfigOptions(antialias=False, background="#1e1e1e" if dark else "w",
                         foreground="#dddddd" if dark else "#333333", imageAxisOrder="row-major")
 
 
