@@ -91,20 +91,22 @@ def ensure_venv(extras: str) -> Path:
     return py
 
 
-def run_app(args: list[str]) -> int:
+def ensure_qt_libraries() -> None:
+    """On Linux, install Qt's system libraries when any is missing (or say how)."""
     if sys.platform.startswith("linux"):
         missing = missing_debs(QT_DEBS)
         if missing:
             apt_install(missing, "Qt needs system libraries that are missing")
+
+
+def run_app(args: list[str]) -> int:
+    ensure_qt_libraries()
     py = ensure_venv("")
     return subprocess.call([str(py), str(ROOT / "main.py"), *args], cwd=ROOT)
 
 
 def run_tests(args: list[str]) -> int:
-    if sys.platform.startswith("linux"):
-        missing = missing_debs(QT_DEBS)
-        if missing:
-            apt_install(missing, "Qt needs system libraries that are missing")
+    ensure_qt_libraries()
     py = ensure_venv("test")
     code = subprocess.call([str(py), "-m", "pytest", *args], cwd=ROOT)
     if code == 5:

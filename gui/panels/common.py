@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QSpinBox, QWidget
 
 
 def combo(items, name: str, tooltip: str) -> QComboBox:
@@ -45,3 +45,14 @@ def dspin(lo: float, hi: float, value: float, name: str, tooltip: str, step: flo
     box.setToolTip(tooltip)
     box.setKeyboardTracking(False)
     return box
+
+
+def row_of(*items) -> QWidget:
+    """Widgets side by side in one form row; an (widget, stretch) pair sets a stretch."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for item in items:
+        widget, stretch = item if isinstance(item, tuple) else (item, 0)
+        layout.addWidget(widget, stretch)
+    return row

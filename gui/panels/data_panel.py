@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QWidget)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
 
 from engine import datasets
 
-from .common import combo, dspin, select, spin
+from .common import combo, dspin, row_of, select, spin
 
 
 class DataPanel(QGroupBox):
@@ -46,22 +45,9 @@ class DataPanel(QGroupBox):
         self.feature_y.setObjectName("featureYCombo")
         self.feature_y.setToolTip("The feature on the decision boundary's vertical axis.")
 
-        seed_row = QWidget()
-        row = QHBoxLayout(seed_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.seed, 1)
-        row.addWidget(self.regenerate)
-        csv_row = QWidget()
-        row = QHBoxLayout(csv_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.csv_path, 1)
-        row.addWidget(self.open_csv)
-        feat_row = QWidget()
-        row = QHBoxLayout(feat_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.feature_x)
-        row.addWidget(QLabel("×"))
-        row.addWidget(self.feature_y)
+        seed_row = row_of((self.seed, 1), self.regenerate)
+        csv_row = row_of((self.csv_path, 1), self.open_csv)
+        feat_row = row_of(self.feature_x, QLabel("×"), self.feature_y)
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QSlider
 
 from engine import optimizers
 
-from .common import combo, dspin, select, spin
+from .common import combo, dspin, row_of, select, spin
 
 LR_MIN, LR_MAX = 1e-5, 10.0
 SLIDER_STEPS = 600  # positions on the log-scale slider
@@ -59,16 +59,8 @@ class TrainingPanel(QGroupBox):
         self.seed = spin(0, 999_999, 0, "trainSeedSpin", "Seed of the initial weights and the shuffling.")
         self.l2 = dspin(0.0, 10.0, 0.0, "l2Spin", "L2 penalty on the weights (weight decay); 0 = none.", 1e-4, 5)
 
-        lr_row = QWidget()
-        row = QHBoxLayout(lr_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.lr_slider, 1)
-        row.addWidget(self.lr)
-        batch_row = QWidget()
-        row = QHBoxLayout(batch_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.batch, 1)
-        row.addWidget(self.full_batch)
+        lr_row = row_of((self.lr_slider, 1), self.lr)
+        batch_row = row_of((self.batch, 1), self.full_batch)
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
