@@ -1,142 +1,322 @@
-"""Throughput of the training session against PyTorch eager on the same workloads.
+"""Training throughput of our Session against PyTorch eager on the same workloads.
 
-    python benchmarks/run.py [--quick] [--no-torch] [--blocks N] [--seconds S] [--json out.json]
+    python benchmarks/run.py [--quick] [--no-torch] [--blocks N] [--duration S]
+                             [--workload KEY ...] [--json out.json]
 
-Ours runs in this process, PyTorch (2 threads) in a peer process; the two are
-interleaved block by block (ours, theirs, ours, ...) so both see the same
-machine state, and each number is the median over blocks. Our BLAS pool is
-limited to 2 threads too. "diag on" takes snapshots with layer statistics at
-the rate the window asks for (~20 per second), "every step" is the worst case.
-This is a benchmark to read, not a test: nothing here fails a build.
+For every workload (benchmarks/workloads.py) in float64 and float32 it counts
+optimiser steps per second of our training session in three modes:
+  off    bare training: no epoch metrics, snapshots without layer statistics
+         a few times per block (only so the loop hands back control);
+  diag   what the window runs: epoch metrics, and snapshots with per-layer
+         statistics and alerts every K steps, K tuned for ~20 snapshots/s;
+  every  the worst case: a snapshot with layer statistics after every step.
+PyTorch (CPU eager, 2 threads) trains the same workload in a peer process
+(benchmarks/torch_peer.py), so the two BLAS thread pools never share a
+process; our BLAS pool is limited to 2 threads with threadpoolctl. The sides
+take turns block by block (ours off, ours diag, ours every, torch; again ...),
+each block a fixed time after a warm-up; a rate is the median over blocks, a
+ratio the median of the per-block ratios. Last, the decision-boundary grid:
+150x150 points through a trained 2-16-16-2 network.
+
+A benchmark to read, not a test: it prints PASS/MISS against the targets and
+always exits 0 when it ran.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from benchmarks.workloads import WORKLOADS, make_data  # noqa: E402
-from engine.config import Config  # noqa: E402
-from engine.datasets import Dataset  # noqa: E402
-from engine.session import Session  # noqa: E402
+from benchmarks.workloads import WORKLOADS, build_session  # noqa: E402
+from engine import datasets  # noqa: E402
 
-
-def make_session(name: str, dtype: str, diagnostics: bool) -> Session:
-    spec = WORKLOADS[name]
-    X, y, k = make_data(spec["data"])
-    ds = Dataset(X, y, tuple(f"c{i}" for i in range(k)), tuple(f"x{i}" for i in range(X.shape[1])), spec["data"])
-    cfg = Config.from_dict({
-        "data": {"name": "moons", "val_fraction": 0.0, "standardize": False},
-        "model": {"hidden": spec["hidden"], "activation": spec["activation"], "init": "xavier",
-                  "output": spec["head"], "dtype": dtype},
-        "train": {"optimizer": spec["optimizer"], "lr": spec["lr"], "epochs": 1_000_000,
-                  "batch_size": spec["batch"], "with_replacement": spec["replacement"]},
-    })
-    s = Session(cfg, dataset=ds, epoch_diagnostics=diagnostics)
-    s.want_diagnostics = diagnostics
-    return s
+BLAS_THREADS = 2
+DTYPES = ("float64", "float32")
+SNAPSHOT_INTERVAL = 0.05  # seconds between the window's snapshots (gui/worker.py: ~20 per second)
+BOUNDARY_WORKLOAD = "moons-16-16-b32"
+BOUNDARY_RESOLUTION = 150
+BOUNDARY_TARGET_MS = 10.0  # float32
+MODES = ("off", "diag", "every")
 
 
-def ours(name: str, dtype: str, seconds: float, snapshot_every: int, diagnostics: bool) -> float:
-    s = make_session(name, dtype, diagnostics)
-    s.snapshot_every = snapshot_every
-    gen = s.run()
-    next(gen)  # warm up
-    start, step0 = time.perf_counter(), s.step
-    for _ in gen:
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            break
-    s.stop()
-    return (s.step - step0) / elapsed
+# -- our side ----------------------------------------------------------------------------
+class OurRunner:
+    """A Session of one workload in one mode, driven through its public generator.
+
+    The generator stays suspended at a snapshot between blocks, so the runs of
+    all modes and the PyTorch peer can take turns without threads.
+    """
+
+    def __init__(self, key: str, dtype: str, mode: str):
+        self.key, self.dtype, self.mode = key, dtype, mode
+        self.session = build_session(key, dtype, epoch_diagnostics=mode != "off")
+        self.session.want_diagnostics = mode != "off"
+        self.session.snapshot_every = 1
+        self.run = self.session.run()
+
+    def _next(self) -> None:
+        snap = next(self.run)
+        if snap is None or snap.status not in ("running",):
+            status = "paused" if snap is None else snap.status
+            raise RuntimeError(f"{self.key} {self.dtype} ({self.mode}): the session ended with status "
+                               f"{status!r} at step {self.session.step}: {getattr(snap, 'message', '')}")
+
+    def warm_up(self, interval: float, seconds: float) -> None:
+        """Train for ``seconds``, doubling snapshot_every (as the window's worker does) until
+        snapshots come every ``interval`` seconds, then fix it from the measured rate.
+        Mode ``every`` keeps a snapshot per step."""
+        s = self.session
+        end = time.perf_counter() + seconds
+        while True:
+            start, step0 = time.perf_counter(), s.step
+            self._next()
+            took = time.perf_counter() - start
+            if self.mode != "every":
+                if took < interval / 2 and s.snapshot_every < 1 << 24:
+                    s.snapshot_every *= 2
+                    continue
+                s.snapshot_every = max(1, round((s.step - step0) * interval / took))
+            if time.perf_counter() >= end:
+                return
+
+    def block(self, seconds: float) -> tuple[float, float]:
+        """Train for ``seconds`` (to the next snapshot after them): (steps/s, snapshots/s)."""
+        s = self.session
+        start, step0, snaps = time.perf_counter(), s.step, 0
+        while True:
+            self._next()
+            snaps += 1
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds:
+                return (s.step - step0) / elapsed, snaps / elapsed
 
 
-def boundary_ms(dtype: str, repeats: int) -> float:
-    s = make_session("2-16-16-2 sigmoid, moons, batch 32", dtype, diagnostics=False)
-    s.boundary(150)  # builds the grid once, as a session does
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        s.boundary(150)
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
+def boundary_times(dtype: str, repeats: int) -> dict:
+    """Milliseconds per 150x150 grid through a trained 2-16-16-2 network (medians).
+
+    ``predict_proba``: the network's forward pass and softmax over the grid;
+    ``session_boundary``: what a snapshot pays, Session.boundary(150), which
+    adds the predicted labels of the training and validation points.
+    """
+    s = build_session(BOUNDARY_WORKLOAD, dtype, epoch_diagnostics=False)
+    s.want_diagnostics = False
+    s.snapshot_every = 100 * s.steps_per_epoch
+    next(s.run())  # 100 epochs of training
+    _, _, points = datasets.grid_for(s.split, s.config.data.features, BOUNDARY_RESOLUTION)
+    points = np.ascontiguousarray(points, dtype=s.network.dtype)
+    s.boundary(BOUNDARY_RESOLUTION)  # builds and caches the session's grid
+
+    def median_ms(call) -> float:
+        call()
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t)
+        return 1000 * statistics.median(times)
+
+    return {"predict_proba": median_ms(lambda: s.network.predict_proba(points)),
+            "session_boundary": median_ms(lambda: s.boundary(BOUNDARY_RESOLUTION))}
 
 
+# -- the PyTorch peer --------------------------------------------------------------------------
 class TorchPeer:
+    """benchmarks/torch_peer.py in a child process, spoken to in JSON lines."""
+
     def __init__(self):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")  # the peer's NumPy only builds data
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "torch_peer.py")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        hello = self._read()
+        self.version, self.threads = hello["torch"], hello["threads"]
 
-    def run(self, name: str, dtype: str, seconds: float) -> float:
-        self.proc.stdin.write(json.dumps({"workload": name, "dtype": dtype, "seconds": seconds}) + "\n")
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(timeout=30)
+            raise RuntimeError(f"the PyTorch peer exited (code {self.proc.returncode}); see its error above")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"the PyTorch peer failed: {answer['error']}")
+        return answer
+
+    def block(self, key: str, dtype: str, seconds: float, warmup: float) -> float:
+        request = {"workload": key, "dtype": dtype, "seconds": seconds, "warmup": warmup}
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["steps_per_second"]
+        return self._read()["steps_per_second"]
 
-    def close(self):
+    def close(self) -> None:
         self.proc.stdin.close()
         self.proc.wait(timeout=30)
 
 
-def main(argv=None) -> int:
+def start_peer(wanted: bool) -> tuple[TorchPeer | None, str]:
+    """(peer or None, one line saying which)."""
+    if not wanted:
+        return None, "PyTorch: skipped (--no-torch); ratios skipped"
+    try:
+        import torch  # noqa: F401  (only to see that it is there; the peer imports its own)
+    except ImportError:
+        return None, "PyTorch: not installed (pip install torch==2.13.0); ratios skipped"
+    peer = TorchPeer()
+    return peer, f"PyTorch {peer.version}: CPU eager, torch.set_num_threads({peer.threads}), in a separate process"
+
+
+# -- measuring and reporting --------------------------------------------------------------------------
+@dataclass
+class Row:
+    key: str
+    dtype: str
+    target: float
+    rates: dict = field(default_factory=lambda: {m: [] for m in (*MODES, "torch")})
+    snaps_per_second: list = field(default_factory=list)
+    snapshot_every: int = 0
+
+    def median(self, mode: str) -> float | None:
+        values = self.rates[mode]
+        return statistics.median(values) if values else None
+
+    def ratio(self, mode: str = "off") -> float | None:
+        """Median over blocks of ours/torch, each pair measured back to back."""
+        pairs = [a / b for a, b in zip(self.rates[mode], self.rates["torch"])]
+        return statistics.median(pairs) if pairs else None
+
+    def verdict(self) -> str:
+        r = self.ratio()
+        return "skipped" if r is None else ("PASS" if r >= self.target else "MISS")
+
+    def to_dict(self) -> dict:
+        return {"workload": self.key, "title": WORKLOADS[self.key].title, "dtype": self.dtype,
+                **{f"{m}_steps_per_second": self.median(m) for m in (*MODES, "torch")},
+                "diag_snapshot_every": self.snapshot_every,
+                "diag_snapshots_per_second": statistics.median(self.snaps_per_second),
+                "ratio_off": self.ratio("off"), "ratio_diag": self.ratio("diag"),
+                "target": self.target, "verdict": self.verdict(), "blocks": self.rates}
+
+
+def measure(key: str, dtype: str, blocks: int, seconds: float, peer: TorchPeer | None) -> Row:
+    row = Row(key, dtype, WORKLOADS[key].target)
+    warm = max(0.1, seconds / 2)
+    runners = {m: OurRunner(key, dtype, m) for m in MODES}
+    runners["off"].warm_up(interval=seconds / 4, seconds=warm)
+    runners["diag"].warm_up(interval=SNAPSHOT_INTERVAL, seconds=warm)
+    runners["every"].warm_up(interval=0.0, seconds=warm / 2)
+    row.snapshot_every = runners["diag"].session.snapshot_every
+    for _ in range(blocks):
+        for mode in MODES:
+            rate, snaps = runners[mode].block(seconds / 2 if mode == "every" else seconds)
+            row.rates[mode].append(rate)
+            if mode == "diag":
+                row.snaps_per_second.append(snaps)
+        if peer is not None:
+            row.rates["torch"].append(peer.block(key, dtype, seconds, warmup=warm))
+    return row
+
+
+def _fmt(value: float | None, width: int = 9) -> str:
+    return f"{value:>{width},.0f}" if value is not None else f"{'-':>{width}}"
+
+
+def _ratio(value: float | None) -> str:
+    return f"{value:>6.2f}x" if value is not None else f"{'-':>7}"
+
+
+HEADER = (f"{'workload':<18} {'dtype':<7} {'ours off':>9} {'diag':>9} {'(K)':>6} {'every':>7} "
+          f"{'torch':>9} {'off/torch':>9} {'diag/torch':>10}  target")
+
+
+def print_row(row: Row) -> None:
+    target = f"{row.target:g}x {row.verdict()}"
+    print(f"{row.key:<18} {row.dtype:<7} {_fmt(row.median('off'))} {_fmt(row.median('diag'))} "
+          f"{row.snapshot_every:>6} {_fmt(row.median('every'), 7)} {_fmt(row.median('torch'))} "
+          f"{_ratio(row.ratio('off')):>9} {_ratio(row.ratio('diag')):>10}  {target}", flush=True)
+
+
+def environment() -> dict:
+    blas = [f"{i['internal_api']} {i.get('version') or ''}".strip() for i in threadpool_info()
+            if i["user_api"] == "blas"]
+    return {"python": platform.python_version(), "numpy": np.__version__, "blas": ", ".join(blas),
+            "cpus": os.cpu_count(), "machine": platform.machine()}
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short blocks, float64 only (about a minute)")
-    parser.add_argument("--no-torch", action="store_true", help="measure our side only")
-    parser.add_argument("--blocks", type=int, default=3, help="interleaved blocks per measurement")
-    parser.add_argument("--seconds", type=float, default=1.0, help="length of one block")
-    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 blocks of 0.25 s per measurement: the whole run in well under a minute")
+    parser.add_argument("--no-torch", action="store_true", help="measure our side only (ratios skipped)")
+    parser.add_argument("--blocks", type=int, help="interleaved blocks per measurement (default 3, quick 2)")
+    parser.add_argument("--duration", type=float, metavar="SECONDS",
+                        help="length of one block in seconds (default 1.0, quick 0.25)")
+    parser.add_argument("--workload", action="append", choices=list(WORKLOADS), metavar="KEY",
+                        help=f"only this workload (repeatable): {', '.join(WORKLOADS)}")
+    parser.add_argument("--json", metavar="PATH", help="also write every number measured here")
     args = parser.parse_args(argv)
-    seconds = 0.3 if args.quick else args.seconds
-    blocks = 1 if args.quick else args.blocks
-    dtypes = ["float64"] if args.quick else ["float64", "float32"]
-    peer = None
-    if not args.no_torch:
-        try:
-            import torch  # noqa: F401
-            peer = TorchPeer()
-        except ImportError:
-            print("PyTorch is not installed (pip install torch==2.13.0): ratios skipped", file=sys.stderr)
+    blocks = args.blocks or (2 if args.quick else 3)
+    seconds = args.duration or (0.25 if args.quick else 1.0)
+    if blocks < 1 or seconds <= 0:
+        parser.error("--blocks must be at least 1 and --duration positive")
+    keys = args.workload or list(WORKLOADS)
+
+    env = environment()
+    peer, peer_line = start_peer(not args.no_torch)
+    print(f"Python {env['python']}, NumPy {env['numpy']} ({env['blas']}), {env['cpus']} CPUs")
+    print(f"ours: BLAS limited to {BLAS_THREADS} threads (threadpoolctl); {peer_line}")
+    print(f"{blocks} block(s) of {seconds:g} s per measurement ('every': {seconds / 2:g} s), interleaved; "
+          "steps per second, medians over blocks\n")
+    print(HEADER)
     rows = []
-    with threadpool_limits(limits=2):
-        for name, spec in WORKLOADS.items():
-            for dtype in dtypes:
-                off, on, every, theirs = [], [], [], []
-                for _ in range(blocks):
-                    rate = ours(name, dtype, seconds, 1000, diagnostics=False)
-                    off.append(rate)
-                    on.append(ours(name, dtype, seconds, max(1, round(rate / 20)), diagnostics=True))
-                    every.append(ours(name, dtype, seconds / 2, 1, diagnostics=True))
-                    if peer:
-                        theirs.append(peer.run(name, dtype, seconds))
-                row = {"workload": name, "dtype": dtype, "ours_diag_off": statistics.median(off),
-                       "ours_diag_on": statistics.median(on), "ours_snapshot_every_step": statistics.median(every),
-                       "torch": statistics.median(theirs) if theirs else None, "target": spec["target"]}
-                row["ratio"] = row["ours_diag_off"] / row["torch"] if row["torch"] else None
-                rows.append(row)
-                ratio = f"{row['ratio']:.2f}x (target {spec['target']}x: " \
-                        f"{'PASS' if row['ratio'] >= spec['target'] else 'MISS'})" if row["ratio"] else "n/a"
-                torch_text = f"{row['torch']:>9,.0f}" if row["torch"] else "        —"
-                print(f"{name:<48} {dtype}  ours {row['ours_diag_off']:>9,.0f}  diag {row['ours_diag_on']:>9,.0f}  "
-                      f"every-step {row['ours_snapshot_every_step']:>8,.0f}  torch {torch_text}  {ratio}",
-                      flush=True)
-        grid = {dtype: boundary_ms(dtype, 5 if args.quick else 30) for dtype in ("float64", "float32")}
+    started = time.perf_counter()
+    try:
+        with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            for key in keys:
+                for dtype in DTYPES:
+                    rows.append(measure(key, dtype, blocks, seconds, peer))
+                    print_row(rows[-1])
+            grid = {dtype: boundary_times(dtype, 10 if args.quick else 40) for dtype in DTYPES}
+    finally:
+        if peer is not None:
+            peer.close()
+
+    print(f"\nK: snapshot_every in 'diag' (measured "
+          f"{min(statistics.median(r.snaps_per_second) for r in rows):.0f}-"
+          f"{max(statistics.median(r.snaps_per_second) for r in rows):.0f} snapshots/s)")
+    print(f"\nDecision-boundary grid {BOUNDARY_RESOLUTION}x{BOUNDARY_RESOLUTION} through a trained 2-16-16-2 "
+          "(median ms): predict_proba / Session.boundary (adds train and val predictions)")
     for dtype, ms in grid.items():
-        verdict = "PASS" if ms < 10 or dtype == "float64" else "MISS"
-        print(f"decision-boundary grid 150x150 through 2-16-16-2, {dtype}: {ms:.2f} ms"
-              + (f" (target < 10 ms: {verdict})" if dtype == "float32" else ""))
-    if peer:
-        peer.close()
+        print(f"  {dtype}: {ms['predict_proba']:6.2f} ms / {ms['session_boundary']:6.2f} ms")
+
+    print("\nTargets (ours with diagnostics off / PyTorch; boundary in float32):")
+    for key in keys:
+        for row in (r for r in rows if r.key == key):
+            print(f"  {row.verdict():<7} {key:<18} {row.dtype:<7} >= {row.target:g}x  "
+                  f"(measured {_ratio(row.ratio()).strip()})")
+    grid_ms = grid["float32"]["session_boundary"]
+    print(f"  {'PASS' if grid_ms < BOUNDARY_TARGET_MS else 'MISS':<7} boundary grid float32 < "
+          f"{BOUNDARY_TARGET_MS:g} ms  (measured {grid_ms:.2f} ms)")
+    if peer is None:
+        print(f"  ({peer_line})")
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "boundary_ms": grid}, indent=1))
+        Path(args.json).write_text(json.dumps({
+            "environment": env, "torch": peer_line, "blas_threads": BLAS_THREADS, "blocks": blocks,
+            "block_seconds": seconds, "rows": [r.to_dict() for r in rows], "boundary_ms": grid,
+        }, indent=1))
     return 0
 
 

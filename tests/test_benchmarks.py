@@ -1,0 +1,35 @@
+"""The benchmark script still runs (a smoke run, not a timing: rates are only checked to be positive)."""
+
+import json
+
+import pytest
+
+from benchmarks import run, workloads
+
+
+def test_every_workload_builds_a_session_that_trains():
+    for key in workloads.WORKLOADS:
+        session = workloads.build_session(key, "float32", epoch_diagnostics=False)
+        step0 = session.step
+        next(session.run())
+        assert session.step > step0, key
+
+
+def test_unknown_workload_names_the_choices():
+    with pytest.raises(ValueError, match="blobs-2-2-4"):
+        workloads.get("nope")
+
+
+def test_a_tiny_run_writes_every_measurement(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert run.main(["--no-torch", "--workload", "blobs-2-2-4", "--blocks", "1", "--duration", "0.05",
+                     "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert [(r["workload"], r["dtype"]) for r in report["rows"]] == [("blobs-2-2-4", "float64"),
+                                                                    ("blobs-2-2-4", "float32")]
+    for row in report["rows"]:
+        for mode in ("off", "diag", "every"):
+            assert row[f"{mode}_steps_per_second"] > 0
+        assert row["torch_steps_per_second"] is None and row["verdict"] == "skipped"
+    assert 0 < report["boundary_ms"]["float32"]["session_boundary"] < 1000
+    assert "ratios skipped" in capsys.readouterr().out
