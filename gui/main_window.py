@@ -15,7 +15,7 @@ import time
 from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QScrollArea, QSlider, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget)
@@ -112,14 +112,28 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        # wide enough for the panels plus a vertical scroll bar: nothing is clipped
-        scroll.setMinimumWidth(inner.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
+        self.controls_scroll = scroll
+        # wide enough for the panels plus a vertical scroll bar, now and whenever rows
+        # appear (a data set's options, a longer layer list): nothing is ever clipped
+        self._fit_controls_width()
+        inner.installEventFilter(self)
         dock = QDockWidget("Controls", self)
         dock.setObjectName("controlsDock")
         dock.setWidget(scroll)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.LeftDockWidgetArea, dock)
         self.controls_dock = dock
+
+    def _fit_controls_width(self) -> None:
+        scroll = self.controls_scroll
+        inner = scroll.widget()
+        need = max(inner.sizeHint().width(), inner.minimumSizeHint().width())
+        scroll.setMinimumWidth(need + scroll.verticalScrollBar().sizeHint().width() + 4)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.LayoutRequest and watched is self.controls_scroll.widget():
+            self._fit_controls_width()
+        return super().eventFilter(watched, event)
 
     def _build_view_docks(self) -> None:
         self.setDockNestingEnabled(True)

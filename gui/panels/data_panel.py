@@ -47,7 +47,12 @@ class DataPanel(QGroupBox):
 
         seed_row = row_of((self.seed, 1), self.regenerate)
         csv_row = row_of((self.csv_path, 1), self.open_csv)
-        feat_row = row_of(self.feature_x, QLabel("×"), self.feature_y)
+        for box in (self.feature_x, self.feature_y):
+            # feature names can be long ("sepal length (cm)"): the combos share the row and
+            # shrink with it instead of widening the whole panel
+            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
+        feat_row = row_of((self.feature_x, 1), QLabel("×"), (self.feature_y, 1))
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)

@@ -11,10 +11,34 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from . import style
 from .base import View
+
+
+class RowLegend(pg.LegendItem):
+    """A legend that lives in a GraphicsLayout cell instead of floating over a plot.
+
+    pyqtgraph's LegendItem sizes itself with setGeometry(0, 0, w, h), which suits an
+    item anchored inside a plot; in a layout cell it must instead tell the layout
+    that its size hint changed and let the layout place it.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(offset=None, **kwargs)
+        self.layout.setHorizontalSpacing(4)
+        self.layout.setVerticalSpacing(-4)
+        self.layout.setContentsMargins(4, 0, 4, 0)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+
+    def updateSize(self):
+        self.layout.invalidate()
+        self.updateGeometry()
+
+    def boundingRect(self):
+        return self.rect()
 
 
 class GradientFlowView(View):
@@ -25,20 +49,24 @@ class GradientFlowView(View):
         super().__init__(parent)
         self.setObjectName("gradientFlowPlot")
         self.graphics = pg.GraphicsLayoutWidget()
-        self.time_plot = style.style_plot(self.graphics.addPlot(row=0, col=0, colspan=2), None,
+        # the legend gets a row of its own above the curves: with ten layers, a legend
+        # inside the plot would hide the very curves it names
+        self.legend = RowLegend(labelTextSize="8pt", colCount=6)
+        self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
+        self.time_plot = style.style_plot(self.graphics.addPlot(row=1, col=0, colspan=2), None,
                                           "mean |∂L/∂W|", "epoch")
         self.time_plot.setLogMode(y=True)
         self.time_plot.enableAutoRange(x=False)
         self.time_range = style.StickyRange(self.time_plot, "y", log=True)
         self.x_range = style.GrowingXRange(self.time_plot)
-        self.legend = self.time_plot.addLegend(offset=(-5, 5), labelTextSize="8pt", colCount=3,
-                                              brush=(255, 255, 255, 210))
-        self.bar_plot = style.style_plot(self.graphics.addPlot(row=1, col=0), "now", "log₁₀ mean |∂L/∂W|",
+        self.bar_plot = style.style_plot(self.graphics.addPlot(row=2, col=0), "now", "log₁₀ mean |∂L/∂W|",
                                          "layer", size="9pt")
         self.bar_plot.setMouseEnabled(x=False, y=False)
+        # the last label ("out") sits near the axis end; let it overhang rather than vanish
+        self.bar_plot.getAxis("bottom").setStyle(hideOverlappingLabels=16)
         self.bar_plot.enableAutoRange(enable=False)
         self.bar_range = style.StickyRange(self.bar_plot, "y")
-        self.hist_plot = style.style_plot(self.graphics.addPlot(row=1, col=1), None, "count", "∂L/∂W",
+        self.hist_plot = style.style_plot(self.graphics.addPlot(row=2, col=1), None, "count", "∂L/∂W",
                                           size="9pt")
         self.hist_plot.setMouseEnabled(x=False, y=False)
         self.hist_plot.enableAutoRange(enable=False)
@@ -69,18 +97,24 @@ class GradientFlowView(View):
             self.time_plot.removeItem(curve)
         self.legend.clear()
         names = [f"layer {i + 1}" for i in range(len(config.model.hidden))] + ["output"]
+        short = [f"L{i + 1}" for i in range(len(config.model.hidden))] + ["out"]
         self.curves = []
-        for i, name in enumerate(names):
-            curve = self.time_plot.plot(pen=pg.mkPen(style.colour(i), width=2), name=name)
+        for i, (name, label) in enumerate(zip(names, short if len(names) > 4 else names)):
+            curve = self.time_plot.plot(pen=pg.mkPen(style.colour(i), width=2))
             curve.setClipToView(True)
+            self.legend.addItem(curve, label)
             self.curves.append(curve)
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         self.layer_combo.addItems([n.capitalize() for n in names])
         self.layer_combo.setCurrentIndex(0)
         self.layer_combo.blockSignals(False)
-        ticks = [(i + 1, str(i + 1) if i < len(names) - 1 else "out") for i in range(len(names))]
+        hidden = len(names) - 1
+        # past six layers every other number, so that no label is dropped for crowding
+        shown = [i for i in range(1, hidden + 1) if hidden <= 6 or (i % 2 == 1 and i < hidden)]
+        ticks = [(i, str(i)) for i in shown] + [(hidden + 1, "out")]
         self.bar_plot.getAxis("bottom").setTicks([ticks])
+        self._fit_legend()
         self.bar_plot.setXRange(0.4, len(names) + 0.6, padding=0)
         self.x_range.reset(config.train.epochs)
         for sticky in (self.time_range, self.bar_range, self.hist_range):
@@ -90,6 +124,24 @@ class GradientFlowView(View):
         self.hist.clear()
         self._last = None
         self._epochs_drawn = -1
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as the view's width holds, so the legend never widens it."""
+        entries = len(self.legend.items)
+        if not entries:
+            return
+        widest = max(sample.boundingRect().width() + label.boundingRect().width() + 8
+                     for sample, label in self.legend.items)
+        columns = max(1, min(entries, int((self.graphics.width() - 20) // max(widest, 1))))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+            # the view sized its scene before the legend narrowed: size it again
+            self.graphics.ci.layout.invalidate()
+            self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_legend()
 
     def update_snapshot(self, snap) -> None:
         self._last = snap

@@ -161,3 +161,19 @@ def test_screenshot_after_training_is_not_blank(qtbot, window, tmp_path):
                        for y in range(0, image.height(), 7)])
     assert len(np.unique(pixels)) > 50  # many colours: plots, points, text
     shutil.copy(path, "/tmp/screens/training.png") if shutil.os.path.isdir("/tmp/screens") else None
+
+
+def test_controls_never_clip_when_rows_appear(qtbot, window):
+    """Iris brings the boundary-plane row and ten layer rows; the panel widens, nothing is cut off."""
+    from pathlib import Path
+
+    assert window.open_config(str(Path(__file__).parents[2] / "resources/configs/4a_iris_deep_sigmoid.json"))
+    inner = window.controls_scroll.widget()
+
+    def fits():
+        return inner.width() >= inner.minimumSizeHint().width() and \
+            window.controls_scroll.viewport().width() >= inner.minimumSizeHint().width()
+    qtbot.waitUntil(fits)
+    plane_y = window.findChild(QComboBox, "featureYCombo")
+    assert plane_y.isVisible()
+    assert plane_y.mapTo(inner, plane_y.rect().topRight()).x() <= window.controls_scroll.viewport().width()

@@ -140,3 +140,25 @@ def test_epoch_axis_grows_by_doubling_up_to_the_limit(qtbot):
     assert axis.current == 40
     axis.update(90)
     assert axis.current == 100  # never past the epoch limit
+
+
+def test_gradient_legend_names_every_layer_and_fits_the_view(qtbot, trained):
+    cfg, s, _ = trained
+    deep = cfg.with_changes(model={"hidden": [5] * 10})
+    view = make(qtbot, "gradients", deep, s)
+    view.resize(360, 400)
+    qtbot.waitUntil(lambda: view.graphics.width() <= 360)
+    labels = [label.text for _, label in view.legend.items]
+    assert labels == [f"L{i}" for i in range(1, 11)] + ["out"]
+    # the legend has its own row: it wraps to the view's width instead of covering the curves
+    assert view.legend.columnCount < 11
+    qtbot.waitUntil(lambda: view.legend.geometry().right() <= view.graphics.width())
+    assert view.legend.geometry().bottom() <= view.time_plot.geometry().top() + 1
+    ticks = dict(view.bar_plot.getAxis("bottom")._tickLevels[0])
+    assert ticks[11] == "out" and ticks[9] == "9" and 10 not in ticks
+
+
+def test_gradient_legend_uses_full_names_for_small_networks(qtbot, trained):
+    cfg, s, _ = trained
+    view = make(qtbot, "gradients", cfg, s)
+    assert [label.text for _, label in view.legend.items] == ["layer 1", "layer 2", "layer 3", "output"]
