@@ -71,7 +71,8 @@ class MainWindow(QMainWindow):
         self.error_label = QLabel()
         self.error_label.setObjectName("configError")
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        red = "#ff6b6b" if is_dark(QApplication.instance()) else "#b00020"  # readable on either palette
+        self.error_label.setStyleSheet(f"color: {red}; font-weight: bold;")
         self.error_label.hide()
         self._build_controls_dock()
         self.views = {key: cls() for key, cls in VIEWS.items()}
@@ -142,7 +143,7 @@ class MainWindow(QMainWindow):
             dock.setObjectName(f"{key}Dock")
             dock.setWidget(view)
             self.docks[key] = dock
-        # loss | boundary on top; histograms | gradient flow below; diagnostics beside the boundary
+        # loss | boundary on top; histograms | gradient flow below, with diagnostics and the lesson as tabs beside gradient flow
         central = QWidget()
         central.setMaximumSize(0, 0)
         self.setCentralWidget(central)

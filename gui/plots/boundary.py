@@ -37,7 +37,7 @@ class BoundaryView(View):
         self.val_points = pg.ScatterPlotItem(pxMode=True)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.val_points)
-        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=style.legend_brush())
         self.caption = QLabel("Filled: training points · hollow: validation · large: misclassified")
         self.caption.setObjectName("boundaryCaption")
         self.caption.setWordWrap(True)
@@ -46,6 +46,7 @@ class BoundaryView(View):
         layout.addWidget(self.caption)
         layout.addWidget(self.graphics, 1)
         self._colours = np.zeros((2, 3))
+        self._paper = np.full(3, 255.0, dtype=np.float32)
         self._y_train = np.zeros(0, int)
         self._y_val = np.zeros(0, int)
         self.last_rgba: np.ndarray | None = None
@@ -55,6 +56,7 @@ class BoundaryView(View):
         f0, f1 = config.data.features
         k = ds.n_classes
         self._colours = np.array([QColor(style.colour(i)).getRgb()[:3] for i in range(k)], dtype=np.float32)
+        self._paper = np.array(pg.mkColor(pg.getConfigOption("background")).getRgb()[:3], dtype=np.float32)
         self._y_train, self._y_val = split.y_train, split.y_val
         self.plot.setLabel("bottom", ds.feature_names[f0] + (" (standardised)" if config.data.standardize else ""))
         self.plot.setLabel("left", ds.feature_names[f1] + (" (standardised)" if config.data.standardize else ""))
@@ -78,12 +80,13 @@ class BoundaryView(View):
         self.plot.setYRange(lo[f1], hi[f1], padding=0.02)
 
     def rgba(self, probs: np.ndarray) -> np.ndarray:
-        """Blend class colours by probability; fade to white where the network is unsure."""
+        """Blend class colours by probability; fade to the plot's background (white, or dark
+        grey in the dark palette) where the network is unsure."""
         k = probs.shape[2]
         blend = probs @ self._colours[:k]  # (res, res, 3)
         confidence = (probs.max(axis=2) - 1.0 / k) / (1.0 - 1.0 / k)
         confidence = np.clip(confidence, 0.0, 1.0)[:, :, None] * 0.75
-        rgb = 255.0 * (1.0 - confidence) + blend * confidence
+        rgb = self._paper * (1.0 - confidence) + blend * confidence
         out = np.empty(probs.shape[:2] + (4,), dtype=np.ubyte)
         out[:, :, :3] = rgb
         out[:, :, 3] = 255

@@ -7,7 +7,7 @@ kept, greyed, with the epoch it went away, so the story of a run stays readable.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout)
 
 from engine import probes
@@ -70,6 +70,10 @@ class DiagnosticsView(View):
         self.help.setVisible(on)
         self.help_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
 
+    def _error_colour(self) -> str:
+        """A red that reads on the list's background: deep on light, soft on dark."""
+        return "#ff6b6b" if self.list.palette().color(QPalette.Base).lightness() < 128 else "#b00020"
+
     def _set_status(self, text: str | None = None) -> None:
         if text is None:
             n = len(self._active)
@@ -104,7 +108,10 @@ class DiagnosticsView(View):
                 item.setText(f"{first}: {alert.text}")
             item.setData(Qt.UserRole, alert.text)
             item.setData(Qt.UserRole + 1, alert.severity)
-            item.setForeground(QBrush(QColor("#b00020" if alert.severity == "error" else "#202020")))
+            if alert.severity == "error":
+                item.setForeground(QBrush(QColor(self._error_colour())))
+            else:
+                item.setData(Qt.ForegroundRole, None)  # the palette's text colour, light or dark
         for key in self._active - seen:
             item = self._items[key]
             item.setForeground(QBrush(QColor("#8a8a8a")))

@@ -128,7 +128,6 @@ class ActivationHistogramView(View):
             plot = self.graphics.addPlot(row=i // PER_ROW, col=i % PER_ROW)
             style.style_plot(plot, f"Layer {i + 1} · {name}", size="9pt")
             plot.setMouseEnabled(x=False, y=False)
-            plot.getAxis("left").setWidth(34)
             self.layer_plots.append(_LayerPlot(plot, act_mod.get(name, **params)))
         rows = max(1, math.ceil(len(names) / PER_ROW))
         self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)

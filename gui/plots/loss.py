@@ -26,7 +26,7 @@ class LossView(View):
         self.loss_plot.enableAutoRange(x=False)
         self.loss_range = style.StickyRange(self.loss_plot, "y", floor=0.0)
         self.x_range = style.GrowingXRange(self.loss_plot)
-        self.loss_plot.addLegend(offset=(-10, 10), brush=(255, 255, 255, 210))
+        self.loss_plot.addLegend(offset=(-10, 10), brush=style.legend_brush())
         ghost_pen = pg.mkPen(style.GHOST, width=1.5, style=pg.QtCore.Qt.DashLine)
         self.ghost_loss = [self.loss_plot.plot(pen=ghost_pen), self.loss_plot.plot(pen=ghost_pen)]
         self.ghost_acc = [self.acc_plot.plot(pen=ghost_pen), self.acc_plot.plot(pen=ghost_pen)]

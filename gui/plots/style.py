@@ -35,6 +35,13 @@ def setup_pyqtgraph(dark: bool = False) -> None:
                         foreground="#dddddd" if dark else "#333333", imageAxisOrder="row-major")
 
 
+def legend_brush(alpha: int = 215) -> QColor:
+    """The plot background, mostly opaque: a legend stays readable over curves and points."""
+    colour = pg.mkColor(pg.getConfigOption("background"))
+    colour.setAlpha(alpha)
+    return colour
+
+
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
                bottom: str | None = None, size: str = "10pt") -> pg.PlotItem:
     if title:

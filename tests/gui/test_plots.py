@@ -22,6 +22,9 @@ def trained():
 
 
 def make(qtbot, key, cfg, s):
+    from gui.plots import style
+
+    style.setup_pyqtgraph()  # the light plot colours the window sets up (white paper)
     view = VIEWS[key]()
     qtbot.addWidget(view)
     view.resize(600, 400)
@@ -162,3 +165,50 @@ def test_gradient_legend_uses_full_names_for_small_networks(qtbot, trained):
     cfg, s, _ = trained
     view = make(qtbot, "gradients", cfg, s)
     assert [label.text for _, label in view.legend.items] == ["layer 1", "layer 2", "layer 3", "output"]
+
+
+def test_boundary_fades_to_the_plot_background_in_either_palette(qtbot, trained):
+    import pyqtgraph as pg
+
+    from gui.plots import style
+
+    cfg, s, _ = trained
+    k = s.dataset.n_classes
+    unsure = np.full((3, 3, k), 1.0 / k)
+    try:
+        for dark, paper in ((False, (255, 255, 255)), (True, (0x1e, 0x1e, 0x1e))):
+            view = make(qtbot, "boundary", cfg, s)
+            style.setup_pyqtgraph(dark=dark)
+            view.set_context(cfg, s.split)
+            np.testing.assert_array_equal(view.rgba(unsure)[1, 1, :3], paper)
+            assert style.legend_brush().getRgb()[:3] == paper
+    finally:
+        style.setup_pyqtgraph(dark=False)
+    assert pg.getConfigOption("background") == "w"
+
+
+def test_diagnostics_text_follows_the_palette(qtbot):
+    from PySide6.QtCore import Qt
+
+    from gui.theme import dark_palette
+
+    view = VIEWS["diagnostics"]()
+    qtbot.addWidget(view)
+    for palette, red in ((None, "#b00020"), (dark_palette(), "#ff6b6b")):
+        if palette is not None:
+            view.list.setPalette(palette)
+        assert view._error_colour() == red
+    cfg = Config.from_dict({"data": {"name": "moons", "n_samples": 200},
+                            "model": {"hidden": [4], "activation": "relu", "bias_init": "constant",
+                                      "bias_value": -30.0}, "train": {"epochs": 2}})
+    s = Session(cfg)
+    view.set_context(cfg, s.split)
+    snap = [x for x in s.run() if x is not None][-1]
+    view.update_snapshot(snap)
+    items = [view.list.item(i) for i in range(view.list.count())]
+    assert items, "a dead layer raises an alert"
+    for item in items:
+        if item.data(Qt.UserRole + 1) == "error":
+            assert item.foreground().color().name() == "#ff6b6b"
+        else:
+            assert item.data(Qt.ForegroundRole) is None
