@@ -97,7 +97,8 @@ class MainWindow(QMainWindow):
         self.status_timer.start()
 
         self.resize(1400, 900)
-        self.store.restore_window(self)
+        self._default_state = self.saveState()  # View > Reset layout returns here
+        self._sizes_pending = not self.store.restore_window(self)
         self.apply_config(config or self.store.last_config() or Config.from_dict(DEFAULT_CONFIG))
 
     # -- layout ------------------------------------------------------------------
@@ -128,13 +129,43 @@ class MainWindow(QMainWindow):
     def _fit_controls_width(self) -> None:
         scroll = self.controls_scroll
         inner = scroll.widget()
-        need = max(inner.sizeHint().width(), inner.minimumSizeHint().width())
+        # the first layout's preferred width is the panel's natural width; later only a
+        # larger minimum (a new row that cannot shrink) widens it: a long wrapped summary
+        # line must not
+        if not hasattr(self, "_controls_natural_width"):
+            self._controls_natural_width = inner.sizeHint().width()
+        need = max(self._controls_natural_width, inner.minimumSizeHint().width())
         scroll.setMinimumWidth(need + scroll.verticalScrollBar().sizeHint().width() + 4)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.LayoutRequest and watched is self.controls_scroll.widget():
             self._fit_controls_width()
         return super().eventFilter(watched, event)
+
+    def _default_sizes(self) -> None:
+        """Share the width between the views: the loss curves and the histograms (two
+        columns of layers) get the larger parts, the boundary stays roughly square."""
+        width = max(600, self.width() - self.controls_dock.width())
+        height = max(400, self.height() - self.menuBar().height() - self.statusBar().height())
+        d = self.docks
+        self.resizeDocks([d["loss"], d["activations"]], [height // 2, height // 2], Qt.Vertical)
+        self.resizeDocks([d["loss"], d["boundary"]], [width * 63 // 100, width * 37 // 100], Qt.Horizontal)
+        self.resizeDocks([d["activations"], d["gradients"]], [width * 56 // 100, width * 44 // 100],
+                         Qt.Horizontal)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._sizes_pending:  # first start (nothing saved): once the window has its size
+            self._sizes_pending = False
+            QTimer.singleShot(0, self._default_sizes)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in (*self.docks.values(), self.lesson_dock, self.controls_dock):
+            dock.setFloating(False)
+            dock.show()
+        self.docks["gradients"].raise_()
+        self._default_sizes()
 
     def _build_view_docks(self) -> None:
         self.setDockNestingEnabled(True)
@@ -271,6 +302,10 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.lesson_dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self.controls_dock.toggleViewAction())
+        view_menu.addSeparator()
+        self._menu_action(view_menu, "&Reset layout", self.reset_layout,
+                          "Put every panel back where it starts: docked, visible, default sizes",
+                          None, "resetLayoutAction")
 
         help_menu = bar.addMenu("&Help")
         self._menu_action(help_menu, "Keyboard &shortcuts", self.show_shortcuts, "List every keyboard shortcut",

@@ -38,13 +38,16 @@ class Store:
         self.settings.setValue("state", window.saveState())
         self.settings.endGroup()
 
-    def restore_window(self, window) -> None:
+    def restore_window(self, window) -> bool:
+        """Geometry and dock layout as saved; True when a dock layout was restored."""
         geometry = self._get("window/geometry", QByteArray)
         if geometry is not None and not window.restoreGeometry(geometry):
             log.warning("settings: ignoring window/geometry (not a saved geometry)")
         state = self._get("window/state", QByteArray)
         if state is not None and not window.restoreState(state):
             log.warning("settings: ignoring window/state (not a saved dock layout)")
+            return False
+        return state is not None
 
     # -- configuration ------------------------------------------------------------------
     def save_config(self, config: Config) -> None:

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine.config import Config, ConfigError
@@ -61,6 +62,9 @@ class LessonView(QWidget):
         self.label.setObjectName("lessonText")
         self.label.setWordWrap(True)
         self.label.setOpenExternalLinks(False)
+        self.label.setAlignment(Qt.AlignTop | Qt.AlignLeft)  # read from the top, not the middle
+        self.label.setMargin(6)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)  # teachers copy from it
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.label)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QEvent, QRectF, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from . import style
@@ -31,7 +31,7 @@ class RowLegend(pg.LegendItem):
         self.layout.setHorizontalSpacing(4)
         self.layout.setVerticalSpacing(-4)
         self.layout.setContentsMargins(4, 0, 4, 0)
-        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)  # its natural width, left-aligned
 
     def updateSize(self):
         self.layout.invalidate()
@@ -89,6 +89,7 @@ class GradientFlowView(View):
         layout.addLayout(row)
         layout.addWidget(self.graphics, 1)
         self.curves: list[pg.PlotDataItem] = []
+        self.graphics.installEventFilter(self)
         self._last = None
         self._epochs_drawn = -1
 
@@ -139,9 +140,10 @@ class GradientFlowView(View):
             self.graphics.ci.layout.invalidate()
             self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_legend()
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self._fit_legend)  # once the scene has its new size
+        return super().eventFilter(watched, event)
 
     def update_snapshot(self, snap) -> None:
         self._last = snap

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
 
 from engine import activations as act_mod
@@ -18,7 +19,9 @@ from engine import activations as act_mod
 from . import style
 from .base import View
 
-PER_ROW = 4
+PER_ROW = 4  # at most; fewer when the view is narrow (see _columns_for)
+PLOT_WIDTH = 220  # a layer's histogram cell before its plot exists (then: its minimum width)
+TITLE_SIZE = "8pt"
 PLOT_HEIGHT = 170
 
 
@@ -100,6 +103,8 @@ class ActivationHistogramView(View):
         self.pre_box.toggled.connect(self._redraw)
         self.legend = QLabel()
         self.legend.setObjectName("histogramLegend")
+        self.legend.setWordWrap(True)  # a narrow dock wraps the caption instead of refusing to shrink
+        self.legend.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         row = QHBoxLayout()
         row.addWidget(self.pre_box)
         row.addStretch(1)
@@ -109,6 +114,8 @@ class ActivationHistogramView(View):
         layout.addLayout(row)
         layout.addWidget(self.scroll, 1)
         self.layer_plots: list[_LayerPlot] = []
+        self.columns = PER_ROW
+        self.scroll.viewport().installEventFilter(self)
         self._last = None
         self._update_legend()
 
@@ -117,21 +124,52 @@ class ActivationHistogramView(View):
             self.legend.setText(f"<span style='color:{style.CURVE_F}'>━ f(z)</span> &nbsp; "
                                 f"<span style='color:{style.CURVE_DF}'>╍ f′(z)</span> (scaled to the bars)")
         else:
-            self.legend.setText("activations a = f(z) of each unit on each sample")
+            self.legend.setText("a = f(z) of each unit, each sample")
 
     def set_context(self, config, split) -> None:
         self.graphics.clear()
         self.layer_plots = []
         names = config.model.layer_activations()
         params = config.model.activation_params()
+        self.columns = self._columns_for(self.scroll.viewport().width())
         for i, name in enumerate(names):
-            plot = self.graphics.addPlot(row=i // PER_ROW, col=i % PER_ROW)
-            style.style_plot(plot, f"Layer {i + 1} · {name}", size="9pt")
+            plot = self.graphics.addPlot(row=i // self.columns, col=i % self.columns)
+            style.style_plot(plot, f"Layer {i + 1} · {name}", size=TITLE_SIZE)
             plot.setMouseEnabled(x=False, y=False)
             self.layer_plots.append(_LayerPlot(plot, act_mod.get(name, **params)))
-        rows = max(1, math.ceil(len(names) / PER_ROW))
-        self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)
+        self._fit_height()
+        self._reflow()
         self._last = None
+
+    def _columns_for(self, width: int) -> int:
+        """As many columns as fit: a plot is no narrower than its title and axes allow."""
+        cell = PLOT_WIDTH
+        if self.layer_plots:
+            cell = max(lp.plot.effectiveSizeHint(Qt.MinimumSize).width() for lp in self.layer_plots) + 8
+        return max(1, min(PER_ROW, int(width // cell)))
+
+    def _fit_height(self) -> None:
+        rows = max(1, math.ceil(len(self.layer_plots) / self.columns))
+        self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)
+
+    def _reflow(self) -> None:
+        """Lay the layer plots out again in as many columns as the view's width holds:
+        a narrow dock scrolls down through the layers instead of cutting off the right ones."""
+        columns = self._columns_for(self.scroll.viewport().width())
+        if columns == self.columns or not self.layer_plots:
+            self.columns = columns
+            return
+        self.columns = columns
+        for lp in self.layer_plots:
+            self.graphics.ci.removeItem(lp.plot)
+        for i, lp in enumerate(self.layer_plots):
+            self.graphics.ci.addItem(lp.plot, row=i // columns, col=i % columns)
+        self._fit_height()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.scroll.viewport() and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self._reflow)
+        return super().eventFilter(watched, event)
 
     def update_snapshot(self, snap) -> None:
         self._last = snap
@@ -144,12 +182,16 @@ class ActivationHistogramView(View):
             return
         pre = self.pre_box.isChecked()
         hidden = [s for s in snap.layers if not s.is_output]
+        retitled = False
         for lp, stats in zip(self.layer_plots, hidden):
             lp.show(stats.preactivations if pre else stats.activations, overlay=pre)
             title = layer_title(stats)
             if title != lp.title:  # re-laying out a title every frame is wasted work
                 lp.title = title
-                lp.plot.setTitle(title, size="9pt")
+                lp.plot.setTitle(title, size=TITLE_SIZE)
+                retitled = True
+        if retitled:  # a longer title ("· units identical") may need a column fewer
+            self._reflow()
 
     def reset(self, keep_ghost: bool = True) -> None:
         for lp in self.layer_plots:

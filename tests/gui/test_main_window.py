@@ -177,3 +177,21 @@ def test_controls_never_clip_when_rows_appear(qtbot, window):
     plane_y = window.findChild(QComboBox, "featureYCombo")
     assert plane_y.isVisible()
     assert plane_y.mapTo(inner, plane_y.rect().topRight()).x() <= window.controls_scroll.viewport().width()
+
+
+def test_reset_layout_brings_every_panel_back(qtbot, window):
+    from PySide6.QtGui import QAction
+
+    window.docks["boundary"].close()
+    window.docks["loss"].setFloating(True)
+    window.controls_dock.hide()
+    assert not window.docks["boundary"].isVisible()
+    window.findChild(QAction, "resetLayoutAction").trigger()
+    for dock in (*window.docks.values(), window.lesson_dock, window.controls_dock):
+        assert not dock.isFloating()
+    for dock in (window.docks["loss"], window.docks["boundary"], window.docks["activations"],
+                 window.docks["gradients"], window.controls_dock):
+        assert dock.isVisible(), dock.objectName()
+    # the histograms and the loss curves get the larger share of their rows
+    qtbot.waitUntil(lambda: window.docks["loss"].width() > window.docks["boundary"].width())
+    assert window.docks["activations"].width() > window.docks["gradients"].width()

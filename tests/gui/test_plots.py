@@ -212,3 +212,28 @@ def test_diagnostics_text_follows_the_palette(qtbot):
             assert item.foreground().color().name() == "#ff6b6b"
         else:
             assert item.data(Qt.ForegroundRole) is None
+
+
+def test_histogram_grid_reflows_to_the_view_width(qtbot, trained):
+    cfg, s, _ = trained
+    deep = cfg.with_changes(model={"hidden": [5] * 10})
+    view = make(qtbot, "activations", deep, s)
+
+    def placed():
+        layout = view.graphics.ci.layout
+        cells = {}
+        for lp in view.layer_plots:
+            for r in range(layout.rowCount()):
+                for c in range(layout.columnCount()):
+                    if layout.itemAt(r, c) is lp.plot:
+                        cells[len(cells)] = (r, c)
+        return list(cells.values())
+
+    for width, allowed in ((1100, {4}), (560, {2, 3}), (300, {1}), (1100, {4})):
+        view.resize(width, 400)
+        qtbot.waitUntil(lambda: view.columns in allowed)
+        columns = view.columns
+        # layer i sits at row i // columns, column i % columns: reading order, none cut off
+        assert placed() == [(i // columns, i % columns) for i in range(10)]
+        qtbot.waitUntil(lambda: all(lp.plot.geometry().right() <= view.scroll.viewport().width() + 1
+                                    for lp in view.layer_plots))
