@@ -4,6 +4,8 @@
     python3 packaging/bootstrap.py app [ARGS...]    create .venv if needed, then launch the app
     python3 packaging/bootstrap.py test [ARGS...]   same with the test extra, Qt's system
                                                     libraries, then the whole pytest suite
+    python3 packaging/bootstrap.py build [ARGS...]  same with the build extra (PyInstaller),
+                                                    then packaging/build.py ARGS
 
 The virtual environment lives in .venv at the repository root. It is
 re-installed only when pyproject.toml (or the extras asked for) change.
@@ -80,14 +82,23 @@ def ensure_venv(extras: str) -> Path:
             apt_install([version], "Python's venv module is missing (Debian's python3-venv)")
         say("Creating .venv (first run, about a minute) ...")
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() == wanted:
-        return py
-    target = f".[{extras}]" if extras else "."
+    # the stamp holds pyproject's hash and the extras installed so far: launching the app
+    # after the tests (or building after either) reinstalls nothing it already has
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = {e for e in extras.split(",") if e}
+    have: set[str] = set()
+    if STAMP.exists():
+        stamp_digest, _, stamp_extras = STAMP.read_text().strip().partition(" ")
+        if stamp_digest == digest:
+            have = {e for e in stamp_extras.split(",") if e}
+            if wanted <= have:
+                return py
+    every = sorted(wanted | have)
+    target = f".[{','.join(every)}]" if every else "."
     say(f"Installing Activation Lab and its dependencies into .venv ({target}) ...")
     subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, cwd=ROOT)
     subprocess.run([str(py), "-m", "pip", "install", "--quiet", "-e", target], check=True, cwd=ROOT)
-    STAMP.write_text(wanted + "\n")
+    STAMP.write_text(f"{digest} {','.join(every)}\n")
     return py
 
 
@@ -115,11 +126,17 @@ def run_tests(args: list[str]) -> int:
     return code
 
 
+def run_build(args: list[str]) -> int:
+    py = ensure_venv("build")
+    return subprocess.call([str(py), str(ROOT / "packaging" / "build.py"), *args], cwd=ROOT)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("app", "test"):
+    commands = {"app": run_app, "test": run_tests, "build": run_build}
+    if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2
-    return run_app(argv[1:]) if argv[0] == "app" else run_tests(argv[1:])
+    return commands[argv[0]](argv[1:])
 
 
 if __name__ == "__main__":

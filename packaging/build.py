@@ -5,7 +5,8 @@
 
 One folder (dist/activation-lab/activation-lab) by default; --onefile makes a
 single executable (dist/activation-lab), slower to start since it unpacks
-itself first. Needs the build extra: pip install -e '.[build]'.
+itself first. Run from any Python 3.11: without PyInstaller at hand it sets up
+.venv with the build extra first (packaging/bootstrap.py build) and builds there.
 """
 
 import argparse
@@ -24,6 +25,17 @@ def main(argv=None) -> int:
     parser.add_argument("--dist", default=str(ROOT / "dist"), help="where the bundle goes (default: dist/)")
     parser.add_argument("--work", default=str(ROOT / "build"), help="PyInstaller's scratch folder")
     args = parser.parse_args(argv)
+    try:
+        import PyInstaller  # noqa: F401
+    except ImportError:
+        if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
+            print("error: PyInstaller is missing from .venv: .venv/bin/pip install -e '.[build]'", file=sys.stderr)
+            return 2
+        # run from a system Python (a fresh clone): set up .venv with the build extra, build there
+        sys.path.insert(0, str(ROOT / "packaging"))
+        import bootstrap
+
+        return bootstrap.run_build(sys.argv[1:] if argv is None else list(argv))
     env = {**os.environ, "ACTIVATION_LAB_ONEFILE": "1" if args.onefile else "0"}
     start = time.perf_counter()
     cmd = [sys.executable, "-m", "PyInstaller", str(ROOT / "packaging" / "activation-lab.spec"), "--noconfirm",

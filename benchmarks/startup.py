@@ -1,0 +1,52 @@
+"""Time from launch to the first window, median of N runs.
+
+    python benchmarks/startup.py [--runs 5] [--display] -- COMMAND [ARGS ...]
+
+e.g.  python benchmarks/startup.py -- .venv/bin/python main.py
+      python benchmarks/startup.py -- dist/activation-lab/activation-lab
+
+Each run starts COMMAND with ``--startup-check`` appended: the app builds and
+shows its window, lets it paint once, and exits 0. The first run only warms the
+file cache and is not counted. Offscreen unless --display (then the current
+DISPLAY, e.g. under xvfb-run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--display", action="store_true", help="use the current display instead of offscreen")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = [c for c in args.command if c != "--"]
+    if not command or args.runs < 1:
+        parser.error("give the command to time after --, and --runs of at least 1")
+    env = dict(os.environ)
+    if not args.display:
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    times = []
+    for i in range(args.runs + 1):
+        start = time.perf_counter()
+        done = subprocess.run([*command, "--startup-check"], env=env, capture_output=True, text=True)
+        took = time.perf_counter() - start
+        if done.returncode != 0:
+            print(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-2000:]}", file=sys.stderr)
+            return 1
+        if i:  # run 0 warms the file cache
+            times.append(took)
+    print(f"{' '.join(command)}: median {statistics.median(times):.2f} s over {len(times)} runs "
+          f"({', '.join(f'{t:.2f}' for t in times)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
