@@ -67,6 +67,21 @@ def create_window(config=None):
     return window
 
 
+def _throwaway_settings() -> None:
+    """Checks (--selftest, --startup-check) keep their settings in a temporary folder:
+    running one never changes the user's saved layout, last configuration or recent files."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    folder = tempfile.mkdtemp(prefix="activation-lab-check-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, folder)
+
+
 def selftest(seconds: float = 3.0) -> int:
     """Open the window, train the default moons network for a few seconds, report, exit.
 
@@ -96,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     app = _ensure_app(argv)
     sys.excepthook = _ErrorReporter()
+    if "--selftest" in argv[1:] or "--startup-check" in argv[1:]:
+        _throwaway_settings()
     if "--selftest" in argv[1:]:
         return selftest()
     if "--startup-check" in argv[1:]:

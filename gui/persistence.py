@@ -42,7 +42,7 @@ class Store:
         """Geometry and dock layout as saved; True when a dock layout was restored."""
         geometry = self._get("window/geometry", QByteArray)
         if geometry is not None and not window.restoreGeometry(geometry):
-            log.warning("settings: ignoring window/geometry (not a saved geometry)")
+            log.warning("settings: ignoring window/geometry (not valid for this screen set-up)")
         state = self._get("window/state", QByteArray)
         if state is not None and not window.restoreState(state):
             log.warning("settings: ignoring window/state (not a saved dock layout)")
