@@ -15,7 +15,7 @@ import time
 from dataclasses import replace as dataclass_replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QScrollArea, QSlider, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget)
@@ -51,7 +51,14 @@ DEFAULT_CONFIG = {
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, config: Config | None = None, store: Store | None = None):
+    #: a session is built and drawn (after every successful rebuild)
+    sessionReady = Signal()
+    _deferred_config = None  # class defaults: event() may run before __init__ sets them
+    first_paint_callback = None
+
+    def __init__(self, config: Config | None = None, store: Store | None = None, defer_data: bool = False):
+        """``defer_data``: show the window first and build the data set and session from the
+        event loop (a launch does this: the first data set imports scikit-learn, a second's work)."""
         super().__init__()
         self.store = store or Store()
         self.config_path: str | None = None
@@ -59,6 +66,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Activation Lab")
         self.setObjectName("mainWindow")
         self.session: Session | None = None
+        self._deferred_config: Config | None = None
+        self.first_paint_callback = None  # called once, after the window's first paint
         self.handle: WorkerHandle | None = None
         self.latest = None  # the newest snapshot not yet drawn
         self.shown = None  # the newest snapshot drawn
@@ -99,7 +108,14 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self._default_state = self.saveState()  # View > Reset layout returns here
         self._sizes_pending = not self.store.restore_window(self)
-        self.apply_config(config or self.store.last_config() or Config.from_dict(DEFAULT_CONFIG))
+        config = config or self.store.last_config() or Config.from_dict(DEFAULT_CONFIG)
+        if defer_data:
+            self._set_panels(config)
+            self.status_label.setText("Preparing the data set …")
+            self._deferred_config = config  # built after the first paint (see event)
+            QTimer.singleShot(500, self._build_deferred)  # or now, if nothing paints
+        else:
+            self.apply_config(config)
 
     # -- layout ------------------------------------------------------------------
     def _build_controls_dock(self) -> None:
@@ -152,6 +168,21 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["loss"], d["boundary"]], [width * 63 // 100, width * 37 // 100], Qt.Horizontal)
         self.resizeDocks([d["activations"], d["gradients"]], [width * 56 // 100, width * 44 // 100],
                          Qt.Horizontal)
+
+    def _build_deferred(self) -> None:
+        config, self._deferred_config = self._deferred_config, None
+        if config is not None:
+            self.rebuild(config)
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.UpdateRequest:  # the window has just been painted
+            if self.first_paint_callback is not None:
+                callback, self.first_paint_callback = self.first_paint_callback, None
+                callback()
+            if self._deferred_config is not None:
+                QTimer.singleShot(0, self._build_deferred)
+        return handled
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -329,10 +360,13 @@ class MainWindow(QMainWindow):
 
     def apply_config(self, config: Config) -> None:
         """Show a configuration in the panels and start a fresh session on it."""
+        self._set_panels(config)
+        self.rebuild(config)
+
+    def _set_panels(self, config: Config) -> None:
         self.data_panel.set_values(config.data)
         self.network_panel.set_values(config.model)
         self.training_panel.set_values(config.train)
-        self.rebuild(config)
 
     def _show_error(self, message: str | None) -> None:
         self.error_label.setText(message or "")
@@ -361,6 +395,7 @@ class MainWindow(QMainWindow):
             view.reset(keep_ghost=True)
             view.set_context(config, session.split)
         self._show_initial()
+        self.sessionReady.emit()
 
     def _show_initial(self) -> None:
         """Draw the untrained network (epoch 0)."""
@@ -397,6 +432,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def play_pause(self) -> None:
+        if self.session is None:
+            self._build_deferred()  # Play pressed while the first data set is still on its way
         if self.session is None:
             return
         if self.handle is None or not self.handle.is_running():

@@ -195,3 +195,41 @@ def test_reset_layout_brings_every_panel_back(qtbot, window):
     # the histograms and the loss curves get the larger share of their rows
     qtbot.waitUntil(lambda: window.docks["loss"].width() > window.docks["boundary"].width())
     assert window.docks["activations"].width() > window.docks["gradients"].width()
+
+
+def test_a_launch_paints_the_window_before_building_the_data(qtbot):
+    from gui.app import create_window
+
+    w = create_window(Config.from_dict(SMALL), defer_data=True)
+    qtbot.addWidget(w)
+    try:
+        assert w.session is None
+        assert "Preparing" in w.findChild(type(w.status_label), "statusText").text()
+        assert w.findChild(QComboBox, "datasetCombo").currentData() == "moons"  # panels filled already
+        with qtbot.waitSignal(w.sessionReady, timeout=15000):
+            w.show()
+        assert w.session is not None and w.session.config.data.n_samples == SMALL["data"]["n_samples"]
+        qtbot.waitUntil(lambda: w.views["boundary"].last_rgba is not None)
+    finally:
+        w.shutdown()
+
+
+def test_play_before_the_data_is_ready_builds_it_and_plays(qtbot):
+    from gui.app import create_window
+
+    w = create_window(Config.from_dict(SMALL), defer_data=True)
+    qtbot.addWidget(w)
+    try:
+        assert w.session is None
+        w.play_pause()  # not shown yet: nothing painted, the data set is built on demand
+        assert w.session is not None
+        qtbot.waitUntil(lambda: w.session.step > 0)
+    finally:
+        w.shutdown()
+
+
+SMALL = {  # as the window fixture's, for the windows these tests build themselves
+    "data": {"name": "moons", "n_samples": 200, "noise": 0.2, "val_fraction": 0.2, "seed": 0},
+    "model": {"hidden": [6, 6], "activation": "tanh", "init": "xavier"},
+    "train": {"optimizer": "adam", "lr": 0.03, "epochs": 100000, "batch_size": 32, "seed": 0},
+}
