@@ -47,12 +47,16 @@ class BoundaryView(View):
         layout.addWidget(self.graphics, 1)
         self._colours = np.zeros((2, 3))
         self._paper = np.full(3, 255.0, dtype=np.float32)
+        self._rect = None
+        self._train_wrong: np.ndarray | None = None
+        self._val_wrong: np.ndarray | None = None
         self._y_train = np.zeros(0, int)
         self._y_val = np.zeros(0, int)
         self.last_rgba: np.ndarray | None = None
 
     def set_context(self, config, split) -> None:
         ds = split.dataset
+        self._rect = self._train_wrong = self._val_wrong = None  # new points, new grid
         f0, f1 = config.data.features
         k = ds.n_classes
         self._colours = np.array([QColor(style.colour(i)).getRgb()[:3] for i in range(k)], dtype=np.float32)
@@ -100,12 +104,22 @@ class BoundaryView(View):
         self.image.setImage(self.last_rgba, autoLevels=False)
         dx = (grid.xs[-1] - grid.xs[0]) / (len(grid.xs) - 1)
         dy = (grid.ys[-1] - grid.ys[0]) / (len(grid.ys) - 1)
-        self.image.setRect(QRectF(grid.xs[0] - dx / 2, grid.ys[0] - dy / 2,
-                                  dx * len(grid.xs), dy * len(grid.ys)))
+        rect = (grid.xs[0] - dx / 2, grid.ys[0] - dy / 2, dx * len(grid.xs), dy * len(grid.ys))
+        if rect != self._rect:
+            self._rect = rect
+            self.image.setRect(QRectF(*rect))
+        # re-size the points only when the set of mistakes changes: rebuilding a scatter's
+        # spots is the costliest part of this view, and late in training the set is stable
         if grid.train_pred is not None and len(grid.train_pred) == len(self._y_train):
-            self.train_points.setSize(np.where(grid.train_pred != self._y_train, WRONG_SIZE, SIZE))
+            wrong = grid.train_pred != self._y_train
+            if self._train_wrong is None or not np.array_equal(wrong, self._train_wrong):
+                self._train_wrong = wrong
+                self.train_points.setSize(np.where(wrong, WRONG_SIZE, SIZE))
         if grid.val_pred is not None and len(grid.val_pred) == len(self._y_val) and len(self._y_val):
-            self.val_points.setSize(np.where(grid.val_pred != self._y_val, WRONG_SIZE, SIZE))
+            wrong = grid.val_pred != self._y_val
+            if self._val_wrong is None or not np.array_equal(wrong, self._val_wrong):
+                self._val_wrong = wrong
+                self.val_points.setSize(np.where(wrong, WRONG_SIZE, SIZE))
 
     def reset(self, keep_ghost: bool = True) -> None:
         if not keep_ghost:
@@ -117,3 +131,4 @@ class BoundaryView(View):
         self.train_points.setSize(SIZE)
         if len(self._y_val):
             self.val_points.setSize(SIZE)
+        self._train_wrong = self._val_wrong = None

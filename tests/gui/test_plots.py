@@ -237,3 +237,22 @@ def test_histogram_grid_reflows_to_the_view_width(qtbot, trained):
         assert placed() == [(i // columns, i % columns) for i in range(10)]
         qtbot.waitUntil(lambda: all(lp.plot.geometry().right() <= view.scroll.viewport().width() + 1
                                     for lp in view.layer_plots))
+
+
+def test_boundary_points_follow_the_mistakes_as_they_change(qtbot, trained):
+    from dataclasses import replace
+
+    from gui.plots.boundary import SIZE, WRONG_SIZE
+
+    cfg, s, snap = trained
+    view = make(qtbot, "boundary", cfg, s)
+    y = s.split.y_train
+    all_right = replace(snap, boundary=replace(snap.boundary, train_pred=y.copy()))
+    first_wrong = y.copy()
+    first_wrong[0] = (y[0] + 1) % s.dataset.n_classes
+    one_wrong = replace(snap, boundary=replace(snap.boundary, train_pred=first_wrong))
+    for frame, expected_wrong in ((one_wrong, {0}), (one_wrong, {0}), (all_right, set()), (one_wrong, {0})):
+        view.update_snapshot(frame)
+        sizes = view.train_points.data["size"]
+        assert set(np.flatnonzero(sizes == WRONG_SIZE)) == expected_wrong
+        assert np.all(np.delete(sizes, list(expected_wrong)) == SIZE)
