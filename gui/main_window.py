@@ -380,6 +380,14 @@ class MainWindow(QMainWindow):
             config = config if isinstance(config, Config) else self.current_config()
             session = Session(config)
         except (ConfigError, DataError, ValueError) as err:
+            if self.session is None:
+                # nothing to fall back on (the start, e.g. a saved CSV that has since moved):
+                # start from the defaults and say why
+                log.warning("could not build the starting configuration: %s", err)
+                self._set_panels(Config.from_dict(DEFAULT_CONFIG))
+                self.rebuild(Config.from_dict(DEFAULT_CONFIG))
+                self._show_error(f"{err}. Started from the default settings instead.")
+                return
             self._show_error(f"{err}. The previous settings are still in use.")
             return
         self._show_error(None)

@@ -233,3 +233,20 @@ SMALL = {  # as the window fixture's, for the windows these tests build themselv
     "model": {"hidden": [6, 6], "activation": "tanh", "init": "xavier"},
     "train": {"optimizer": "adam", "lr": 0.03, "epochs": 100000, "batch_size": 32, "seed": 0},
 }
+
+
+def test_a_start_on_a_file_that_has_gone_falls_back_to_the_defaults(qtbot, tmp_path):
+    from gui.app import create_window
+
+    gone = {**SMALL, "data": {"name": "csv", "path": str(tmp_path / "moved.csv"), "val_fraction": 0.2}}
+    w = create_window(Config.from_dict(gone))
+    qtbot.addWidget(w)
+    try:
+        assert w.session is not None and w.session.config.data.name == "moons"
+        assert w.findChild(QComboBox, "datasetCombo").currentData() == "moons"
+        message = w.error_label.text()
+        assert "moved.csv" in message and "default settings" in message
+        click(qtbot, w, "stepButton")
+        qtbot.waitUntil(lambda: w.session.epoch >= 1)
+    finally:
+        w.shutdown()
