@@ -27,6 +27,30 @@ USAGE = __doc__ + """
 """
 
 
+def _out(line: str) -> None:
+    print(line, flush=True)
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def run_headless(argv: list[str]) -> int:
+    """The terminal side of engine.cli: its lines go to stdout and stderr. When the reader
+    of a pipe goes away (`main.py probe ... | head`), the rest goes to /dev/null quietly."""
+    from engine.cli import main as cli_main
+
+    try:
+        return cli_main(argv, out=_out, err=_err)
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the exit-time flush stays silent
+        except (OSError, ValueError):
+            pass
+        return 0
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
         print(USAGE.strip())
@@ -38,9 +62,7 @@ def main() -> int:
         bootstrap = os.path.join(here, "packaging", "bootstrap.py")
         os.execv(sys.executable, [sys.executable, bootstrap, "app", *sys.argv[1:]])
     if headless:
-        from engine.cli import main as cli_main
-
-        return cli_main(sys.argv[1:])
+        return run_headless(sys.argv[1:])
     from gui.app import main as gui_main
 
     return gui_main(sys.argv)

@@ -4,6 +4,10 @@ Exit status: 0 for a result (a run that diverges is a result: stopped_reason
 "diverged"), 2 for a user mistake, reported in one line ``error: FIELD: RULE``,
 1 for an internal error, ``error: internal error: ...`` (set
 ACTIVATION_LAB_TRACEBACK=1 to see its traceback). Never a traceback otherwise.
+
+Like the rest of the engine this module never writes to the terminal itself:
+``main`` takes two writers, ``out`` (results) and ``err`` (progress and errors),
+each called with one line of text; ``main.py`` binds them to stdout and stderr.
 """
 
 from __future__ import annotations
@@ -13,14 +17,17 @@ import csv
 import json
 import math
 import os
-import sys
 from pathlib import Path
+from typing import Callable
 
 from . import config as cfgmod
 from .config import Config, ConfigError
 from .datasets import DataError
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["main", "COMMANDS", "Writer"]
+
+#: where a line of output goes (the caller decides: a terminal, a test, a log)
+Writer = Callable[[str], None]
 
 PROBE_MAX_SAMPLES = 100_000
 
@@ -34,8 +41,18 @@ class UserError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse that raises on a usage error and sends --help to a writer, not sys.stdout."""
+
+    def __init__(self, *args, out: Writer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.out = out
+
     def error(self, message):
         raise UsageError(f"{self.prog}: {message}")
+
+    def _print_message(self, message, file=None):
+        if message and self.out is not None:
+            self.out(message.rstrip("\n"))
 
 
 def _int_in(lo: int, hi: int | None = None):
@@ -106,13 +123,13 @@ examples:
   python main.py probe --activation relu --init he --depth 10 --json"""
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(out: Writer | None = None) -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog="main.py", description="Activation Lab, headless: run, sweep, probe.",
+    parser = _Parser(out=out, prog="main.py", description="Activation Lab, headless: run, sweep, probe.",
                      formatter_class=raw)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="{run,sweep,probe}")
 
-    run = sub.add_parser("run", help="train one configuration and write a JSON report",
+    run = sub.add_parser("run", out=out, help="train one configuration and write a JSON report",
                          description=RUN_HELP, epilog=RUN_EXAMPLES, formatter_class=raw)
     run.add_argument("config", help="configuration file (JSON: data, model, train sections)")
     run.add_argument("--out", required=True, metavar="REPORT.json", help="report file to write")
@@ -121,7 +138,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="override train.seed (initial weights and batch order); the data "
                           "(data.seed: samples and split) stay the same")
 
-    sweep = sub.add_parser("sweep", help="run a grid of configurations over several seeds (CSV)",
+    sweep = sub.add_parser("sweep", out=out, help="run a grid of configurations over several seeds (CSV)",
                            description=SWEEP_HELP, epilog=SWEEP_EXAMPLES, formatter_class=raw)
     sweep.add_argument("config", help="base configuration file (JSON)")
     sweep.add_argument("--vary", action="append", default=[], metavar="SECTION.KEY=V1,V2",
@@ -137,7 +154,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="dask scheduler (tcp://host:8786) or ray cluster (ray://host:10001, auto) to use")
     sweep.add_argument("--out", required=True, metavar="RESULTS.csv", help="CSV file to write")
 
-    probe = sub.add_parser("probe", help="signal propagation at initialisation (per-layer table)",
+    probe = sub.add_parser("probe", out=out, help="signal propagation at initialisation (per-layer table)",
                            description=PROBE_HELP, epilog=PROBE_EXAMPLES, formatter_class=raw)
     probe.add_argument("--width", type=_int_in(1, cfgmod.MAX_WIDTH), default=100, help="units per layer (100)")
     probe.add_argument("--depth", type=_int_in(1, cfgmod.MAX_LAYERS), default=5, help="number of layers (5)")
@@ -210,22 +227,18 @@ def _session(cfg: Config):
         raise UserError(_user_text(err)) from None
 
 
-def _print_table(headers: list[str], rows: list[list[str]], right: int = 0, out=None) -> None:
-    """Columns from ``right`` on are right-aligned (numbers)."""
-    out = out or sys.stdout
+def _table(headers: list[str], rows: list[list[str]], right: int = 0) -> list[str]:
+    """The lines of a text table; columns from ``right`` on are right-aligned (numbers)."""
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells):
         return "  ".join(c.rjust(w) if i >= right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
-    print(line(headers).rstrip(), file=out)
-    print("  ".join("-" * w for w in widths), file=out)
-    for row in rows:
-        print(line(row).rstrip(), file=out)
+    return [line(headers).rstrip(), "  ".join("-" * w for w in widths), *(line(row).rstrip() for row in rows)]
 
 
 # -- run ---------------------------------------------------------------------------------------------
-def _cmd_run(args) -> int:
+def _cmd_run(args, out: Writer, err: Writer) -> int:
     from .report import build_report, write_report
 
     cfg = _override(_load(args.config), epochs=args.epochs, seed=args.seed)
@@ -244,7 +257,7 @@ def _cmd_run(args) -> int:
             f"validation accuracy {_fmt(final.val_accuracy)}")
     if report["stopped_reason"] == "diverged":
         line += f" ({final.message})"
-    print(f"{line} -> {args.out}")
+    out(f"{line} -> {args.out}")
     return 0
 
 
@@ -257,7 +270,7 @@ def _cell(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _cmd_sweep(args) -> int:
+def _cmd_sweep(args, out: Writer, err: Writer) -> int:
     from .sweep import RESULT_FIELDS, backend, expand, parse_seeds, parse_vary, run_grid, summarise, validate
 
     base = _load(args.config).to_dict()
@@ -272,13 +285,12 @@ def _cmd_sweep(args) -> int:
     total = len(runs)
     rows: list[dict | None] = [None] * total
     with backend(args.backend, args.jobs, args.address):  # a missing package or cluster fails here
-        print(f"sweep: {_plural(total, 'run')} ({_plural(total // len(seeds), 'combination')} x "
-              f"{_plural(len(seeds), 'seed')}) on joblib backend {args.backend}", file=sys.stderr, flush=True)
+        err(f"sweep: {_plural(total, 'run')} ({_plural(total // len(seeds), 'combination')} x "
+            f"{_plural(len(seeds), 'seed')}) on joblib backend {args.backend}")
         for done, (run, result) in enumerate(run_grid(runs), start=1):
             rows[run.index] = {**run.labels, **result}
             note = " (diverged)" if result["stopped_reason"] == "diverged" else ""
-            print(f"[{done}/{total}] {run.describe()}: val_acc {_fmt(result['val_accuracy'])}{note}",
-                  file=sys.stderr, flush=True)
+            err(f"[{done}/{total}] {run.describe()}: val_acc {_fmt(result['val_accuracy'])}{note}")
     fields = [a.path for a in axes] + ["seed"] + RESULT_FIELDS
     with open(args.out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
@@ -286,16 +298,17 @@ def _cmd_sweep(args) -> int:
         for row in rows:
             writer.writerow({k: v if k in RESULT_FIELDS else _cell(v) for k, v in row.items()})
     summary = summarise(rows, axes)
-    print(f"validation accuracy over {_plural(len(seeds), 'seed')} ({_plural(total, 'run')}, rows in {args.out}):")
+    out(f"validation accuracy over {_plural(len(seeds), 'seed')} ({_plural(total, 'run')}, rows in {args.out}):")
     headers = [a.path for a in axes] + ["runs", "diverged", "mean", "min", "max"]
     table = [[_cell(c[a.path]) for a in axes] + [str(c["runs"]), str(c["diverged"]), _fmt(c["mean"]),
                                                  _fmt(c["min"]), _fmt(c["max"])] for c in summary]
-    _print_table(headers, table, right=len(axes))
+    for line in _table(headers, table, right=len(axes)):
+        out(line)
     return 0
 
 
 # -- probe -------------------------------------------------------------------------------------------
-def _cmd_probe(args) -> int:
+def _cmd_probe(args, out: Writer, err: Writer) -> int:
     from .propagation import signal_propagation
     from .report import clean
 
@@ -304,16 +317,16 @@ def _cmd_probe(args) -> int:
             {"activation": args.activation, "init": args.init, "init_param": args.init_param,
              "bias_init": args.bias_init, "bias_value": args.bias_value, "leaky_slope": args.leaky_slope},
             section="probe")
-    except ConfigError as err:  # probe.init_param -> --init-param
-        raise UserError(f"--{err.field.removeprefix('probe.').replace('_', '-')}: {err.rule}") from None
+    except ConfigError as bad:  # probe.init_param -> --init-param
+        raise UserError(f"--{bad.field.removeprefix('probe.').replace('_', '-')}: {bad.rule}") from None
     result = signal_propagation(args.width, args.depth, model.activation, model.init, model.init_params(),
                                 model.bias_init, args.input_dim, args.samples, args.seed,
                                 activation_params=model.activation_params(), bias_value=model.bias_value)
     if args.json:
-        print(json.dumps(clean(result.to_dict()), indent=1))
+        out(json.dumps(clean(result.to_dict()), indent=1))
         return 0
     init = model.init + "".join(f" {k}={v:g}" for k, v in result.init_params.items())
-    print(f"{args.depth} layers of {args.width} {model.activation} units, init {init}, bias {model.bias_init}; "
+    out(f"{args.depth} layers of {args.width} {model.activation} units, init {init}, bias {model.bias_init}; "
           f"{args.samples} samples of N(0,1) in {args.input_dim} dimensions")
 
     def pct(x: float) -> str:
@@ -322,62 +335,55 @@ def _cmd_probe(args) -> int:
     def num(x: float) -> str:
         return f"{x:.4g}"
 
-    _print_table(
+    table = _table(
         ["layer", "std z", "signal z", "mean a", "std a", "std dL/da", "std dL/dz", "slope", "saturated", "dead"],
         [[str(s.index), num(s.z_std), num(s.z_sample_std), num(s.a_mean), num(s.a_std), num(s.grad_a_std),
           num(s.grad_z_std), f"{s.slope_mean:.3f}", pct(s.saturated_fraction), pct(s.dead_fraction)]
          for s in result],
         right=1)
-    print("signal z: std of z over the samples (what still depends on the input); dL/da at the top is 1.\n"
+    for line in table:
+        out(line)
+    out("signal z: std of z over the samples (what still depends on the input); dL/da at the top is 1.\n"
           "slope: mean f'(z) / max f', the share of the arriving gradient a unit passes back;\n"
           "saturated: (unit, sample) pairs with f'(z) < 1% of max f'; dead: units with z <= 0 on every sample.")
     if any(s.identical for s in result):
-        print("Every unit of a layer computes the same value: symmetry is never broken.")
+        out("Every unit of a layer computes the same value: symmetry is never broken.")
     return 0
 
 
 COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "probe": _cmd_probe}
 
 
-def _quiet_broken_pipe() -> None:
-    """Output piped into `head`: send the rest to /dev/null so the exit flush stays silent."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # stdout replaced by a non-file object (tests)
-        pass
+def main(argv: list[str], out: Writer, err: Writer) -> int:
+    """Run one sub-command; ``argv[0]`` is run, sweep or probe. Results go to ``out``,
+    progress and errors to ``err``, a line per call. Returns the exit status.
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Run one sub-command; ``argv[0]`` is run, sweep or probe. Returns the exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
+    A closed output pipe (``... | head``) surfaces as BrokenPipeError from ``out``; the
+    caller, who owns the stream, deals with it.
+    """
     try:
-        args = _build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        args = _build_parser(out).parse_args(list(argv))
+        return COMMANDS[args.command](args, out, err)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
-    except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (UsageError, UserError) as bad:
+        err(f"error: {bad}")
         return 2
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (ConfigError, DataError) as bad:
+        err(f"error: {_user_text(bad)}")
         return 2
-    except (ConfigError, DataError) as err:
-        print(f"error: {_user_text(err)}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        return 0
+    except BrokenPipeError:  # the reader went away (`| head`): the stream's owner handles it
+        raise
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        err("error: interrupted")
         return 130
-    except OSError as err:  # e.g. the report cannot be written: disk full, no permission
-        where = f"{err.filename}: " if err.filename else ""
-        print(f"error: {where}{err.strerror or err}", file=sys.stderr)
+    except OSError as bad:  # e.g. the report cannot be written: disk full, no permission
+        where = f"{bad.filename}: " if bad.filename else ""
+        err(f"error: {where}{bad.strerror or bad}")
         return 2
-    except Exception as err:  # a bug, not the user's fault: one line, status 1
+    except Exception as bad:  # a bug, not the user's fault: one line, status 1
         if os.environ.get("ACTIVATION_LAB_TRACEBACK"):
             raise
-        text = " ".join(str(err).split()) or "(no message)"
-        print(f"error: internal error: {type(err).__name__}: {text}", file=sys.stderr)
+        text = " ".join(str(bad).split()) or "(no message)"
+        err(f"error: internal error: {type(bad).__name__}: {text}")
         return 1

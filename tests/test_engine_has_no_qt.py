@@ -35,3 +35,17 @@ def test_importing_every_engine_module_loads_no_qt():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ENGINE.parent)
+
+
+def test_engine_never_writes_to_the_terminal():
+    """No print() and no sys.stdout / sys.stderr in engine/: results travel in return values,
+    snapshots, or through writers the caller hands in (engine.cli)."""
+    offenders = []
+    for path in ENGINE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+                offenders.append(f"{path.name}:{node.lineno} print()")
+            if (isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr")
+                    and isinstance(node.value, ast.Name) and node.value.id == "sys"):
+                offenders.append(f"{path.name}:{node.lineno} sys.{node.attr}")
+    assert not offenders, offenders

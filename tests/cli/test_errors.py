@@ -3,7 +3,7 @@
 import pytest
 
 from engine import activations, initializers, optimizers
-from engine.cli import main
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 
 from cli_helpers import SMALL
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from engine.cli import main
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 from engine.propagation import signal_propagation
 
 

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from engine.cli import main
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 from engine.config import Config
 from engine.session import Session
 

@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from engine.cli import main
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 from engine.config import ConfigError
 from engine.sweep import Axis, expand, parse_seeds, parse_vary, summarise
 
