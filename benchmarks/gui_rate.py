@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,15 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 
 def window_rate(seconds: float, size: tuple[int, int], screenshot: str | None) -> dict:
-    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tempfile.mkdtemp(prefix="gui-rate-"))
     from engine.config import Config
-    from gui.app import create_window
+    from gui.app import create_window, throwaway_settings
     from gui.main_window import DEFAULT_CONFIG
 
+    throwaway_settings()
     cfg = Config.from_dict(DEFAULT_CONFIG).with_changes(train={"epochs": 10**6})
     w = create_window(cfg)
     w.resize(*size)

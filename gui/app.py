@@ -70,8 +70,8 @@ def create_window(config=None, defer_data: bool = False):
     return window
 
 
-def _throwaway_settings() -> None:
-    """Checks (--selftest, --startup-check) keep their settings in a temporary folder:
+def throwaway_settings() -> None:
+    """Checks (--selftest, --startup-check) and benchmarks keep their settings in a temporary folder:
     running one never changes the user's saved layout, last configuration or recent files."""
     import atexit
     import shutil
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     app = _ensure_app(argv)
     sys.excepthook = _ErrorReporter()
     if "--selftest" in argv[1:] or "--startup-check" in argv[1:]:
-        _throwaway_settings()
+        throwaway_settings()
     if "--selftest" in argv[1:]:
         return selftest()
     if "--startup-check" in argv[1:]:

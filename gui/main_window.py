@@ -33,7 +33,7 @@ from .persistence import Store
 from .plots import VIEWS
 from .plots.style import setup_pyqtgraph
 from .worker import WorkerHandle
-from .theme import is_dark
+from .theme import error_colour, is_dark
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ DEFAULT_CONFIG = {
 class MainWindow(QMainWindow):
     #: a session is built and drawn (after every successful rebuild)
     sessionReady = Signal()
-    _deferred_config = None  # class defaults: event() may run before __init__ sets them
-    first_paint_callback = None
+    _deferred_config: Config | None = None  # the start's configuration until it is built (defer_data)
+    first_paint_callback = None  # called once, after the window's first paint
 
     def __init__(self, config: Config | None = None, store: Store | None = None, defer_data: bool = False):
         """``defer_data``: show the window first and build the data set and session from the
@@ -66,8 +66,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Activation Lab")
         self.setObjectName("mainWindow")
         self.session: Session | None = None
-        self._deferred_config: Config | None = None
-        self.first_paint_callback = None  # called once, after the window's first paint
         self.handle: WorkerHandle | None = None
         self.latest = None  # the newest snapshot not yet drawn
         self.shown = None  # the newest snapshot drawn
@@ -80,8 +78,7 @@ class MainWindow(QMainWindow):
         self.error_label = QLabel()
         self.error_label.setObjectName("configError")
         self.error_label.setWordWrap(True)
-        red = "#ff6b6b" if is_dark(QApplication.instance()) else "#b00020"  # readable on either palette
-        self.error_label.setStyleSheet(f"color: {red}; font-weight: bold;")
+        self.error_label.setStyleSheet(f"color: {error_colour(self.error_label)}; font-weight: bold;")
         self.error_label.hide()
         self._build_controls_dock()
         self.views = {key: cls() for key, cls in VIEWS.items()}
@@ -131,6 +128,7 @@ class MainWindow(QMainWindow):
         scroll.setWidget(inner)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.controls_scroll = scroll
+        self._controls_natural_width = inner.sizeHint().width()
         # wide enough for the panels plus a vertical scroll bar, now and whenever rows
         # appear (a data set's options, a longer layer list): nothing is ever clipped
         self._fit_controls_width()
@@ -148,8 +146,6 @@ class MainWindow(QMainWindow):
         # the first layout's preferred width is the panel's natural width; later only a
         # larger minimum (a new row that cannot shrink) widens it: a long wrapped summary
         # line must not
-        if not hasattr(self, "_controls_natural_width"):
-            self._controls_natural_width = inner.sizeHint().width()
         need = max(self._controls_natural_width, inner.minimumSizeHint().width())
         scroll.setMinimumWidth(need + scroll.verticalScrollBar().sizeHint().width() + 4)
 
@@ -205,7 +201,8 @@ class MainWindow(QMainWindow):
             dock.setObjectName(f"{key}Dock")
             dock.setWidget(view)
             self.docks[key] = dock
-        # loss | boundary on top; histograms | gradient flow below, with diagnostics and the lesson as tabs beside gradient flow
+        # loss | boundary on top; histograms | gradient flow below, with diagnostics and
+        # the lesson as tabs behind gradient flow
         central = QWidget()
         central.setMaximumSize(0, 0)
         self.setCentralWidget(central)
@@ -384,8 +381,7 @@ class MainWindow(QMainWindow):
                 # nothing to fall back on (the start, e.g. a saved CSV that has since moved):
                 # start from the defaults and say why
                 log.warning("could not build the starting configuration: %s", err)
-                self._set_panels(Config.from_dict(DEFAULT_CONFIG))
-                self.rebuild(Config.from_dict(DEFAULT_CONFIG))
+                self.apply_config(Config.from_dict(DEFAULT_CONFIG))
                 self._show_error(f"{err}. Started from the default settings instead.")
                 return
             self._show_error(f"{err}. The previous settings are still in use.")

@@ -16,6 +16,11 @@ def is_dark(app) -> bool:
         return app.palette().color(QPalette.Window).lightness() < 128
 
 
+def error_colour(widget) -> str:
+    """The red for error text on ``widget``: deep on a light background, soft on a dark one."""
+    return "#ff6b6b" if widget.palette().color(QPalette.Base).lightness() < 128 else "#b00020"
+
+
 def dark_palette() -> QPalette:
     p = QPalette()
     colours = {

@@ -47,7 +47,7 @@ class BoundaryView(View):
         layout.addWidget(self.graphics, 1)
         self._colours = np.zeros((2, 3))
         self._paper = np.full(3, 255.0, dtype=np.float32)
-        self._rect = None
+        self._rect = None  # the image's extent, and the mistakes shown (see _mark_mistakes)
         self._train_wrong: np.ndarray | None = None
         self._val_wrong: np.ndarray | None = None
         self._y_train = np.zeros(0, int)
@@ -108,18 +108,21 @@ class BoundaryView(View):
         if rect != self._rect:
             self._rect = rect
             self.image.setRect(QRectF(*rect))
-        # re-size the points only when the set of mistakes changes: rebuilding a scatter's
-        # spots is the costliest part of this view, and late in training the set is stable
-        if grid.train_pred is not None and len(grid.train_pred) == len(self._y_train):
-            wrong = grid.train_pred != self._y_train
-            if self._train_wrong is None or not np.array_equal(wrong, self._train_wrong):
-                self._train_wrong = wrong
-                self.train_points.setSize(np.where(wrong, WRONG_SIZE, SIZE))
-        if grid.val_pred is not None and len(grid.val_pred) == len(self._y_val) and len(self._y_val):
-            wrong = grid.val_pred != self._y_val
-            if self._val_wrong is None or not np.array_equal(wrong, self._val_wrong):
-                self._val_wrong = wrong
-                self.val_points.setSize(np.where(wrong, WRONG_SIZE, SIZE))
+        self._train_wrong = self._mark_mistakes(self.train_points, grid.train_pred, self._y_train, self._train_wrong)
+        self._val_wrong = self._mark_mistakes(self.val_points, grid.val_pred, self._y_val, self._val_wrong)
+
+    @staticmethod
+    def _mark_mistakes(points, pred, truth, shown):
+        """Draw misclassified points larger; returns the mistake mask now shown. The points
+        are re-sized only when the set changes: rebuilding a scatter's spots is the costliest
+        part of this view, and late in training the set is stable."""
+        if pred is None or len(pred) != len(truth) or not len(truth):
+            return shown
+        wrong = pred != truth
+        if shown is None or not np.array_equal(wrong, shown):
+            points.setSize(np.where(wrong, WRONG_SIZE, SIZE))
+            return wrong
+        return shown
 
     def reset(self, keep_ghost: bool = True) -> None:
         if not keep_ghost:

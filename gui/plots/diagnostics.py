@@ -7,11 +7,12 @@ kept, greyed, with the epoch it went away, so the story of a run stays readable.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout)
 
 from engine import probes
 
+from ..theme import error_colour
 from .base import View
 
 DEFINITIONS = f"""
@@ -70,10 +71,6 @@ class DiagnosticsView(View):
         self.help.setVisible(on)
         self.help_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
 
-    def _error_colour(self) -> str:
-        """A red that reads on the list's background: deep on light, soft on dark."""
-        return "#ff6b6b" if self.list.palette().color(QPalette.Base).lightness() < 128 else "#b00020"
-
     def _set_status(self, text: str | None = None) -> None:
         if text is None:
             n = len(self._active)
@@ -109,7 +106,7 @@ class DiagnosticsView(View):
             item.setData(Qt.UserRole, alert.text)
             item.setData(Qt.UserRole + 1, alert.severity)
             if alert.severity == "error":
-                item.setForeground(QBrush(QColor(self._error_colour())))
+                item.setForeground(QBrush(QColor(error_colour(self.list))))
             else:
                 item.setData(Qt.ForegroundRole, None)  # the palette's text colour, light or dark
         for key in self._active - seen:

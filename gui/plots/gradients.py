@@ -98,9 +98,10 @@ class GradientFlowView(View):
             self.time_plot.removeItem(curve)
         self.legend.clear()
         names = [f"layer {i + 1}" for i in range(len(config.model.hidden))] + ["output"]
-        short = [f"L{i + 1}" for i in range(len(config.model.hidden))] + ["out"]
+        # past four entries the legend says L1, L2, ..., out: it stays one or two lines
+        labels = names if len(names) <= 4 else [f"L{i + 1}" for i in range(len(names) - 1)] + ["out"]
         self.curves = []
-        for i, (name, label) in enumerate(zip(names, short if len(names) > 4 else names)):
+        for i, label in enumerate(labels):
             curve = self.time_plot.plot(pen=pg.mkPen(style.colour(i), width=2))
             curve.setClipToView(True)
             self.legend.addItem(curve, label)

@@ -20,7 +20,6 @@ from . import style
 from .base import View
 
 PER_ROW = 4  # at most; fewer when the view is narrow (see _columns_for)
-PLOT_WIDTH = 220  # a layer's histogram cell before its plot exists (then: its minimum width)
 TITLE_SIZE = "8pt"
 PLOT_HEIGHT = 170
 
@@ -131,40 +130,36 @@ class ActivationHistogramView(View):
         self.layer_plots = []
         names = config.model.layer_activations()
         params = config.model.activation_params()
-        self.columns = self._columns_for(self.scroll.viewport().width())
         for i, name in enumerate(names):
-            plot = self.graphics.addPlot(row=i // self.columns, col=i % self.columns)
+            plot = pg.PlotItem()
             style.style_plot(plot, f"Layer {i + 1} · {name}", size=TITLE_SIZE)
             plot.setMouseEnabled(x=False, y=False)
             self.layer_plots.append(_LayerPlot(plot, act_mod.get(name, **params)))
-        self._fit_height()
+        self.columns = 0  # nothing placed yet: _reflow places every plot
         self._reflow()
         self._last = None
 
     def _columns_for(self, width: int) -> int:
         """As many columns as fit: a plot is no narrower than its title and axes allow."""
-        cell = PLOT_WIDTH
-        if self.layer_plots:
-            cell = max(lp.plot.effectiveSizeHint(Qt.MinimumSize).width() for lp in self.layer_plots) + 8
+        cell = max(lp.plot.effectiveSizeHint(Qt.MinimumSize).width() for lp in self.layer_plots) + 8
         return max(1, min(PER_ROW, int(width // cell)))
 
-    def _fit_height(self) -> None:
-        rows = max(1, math.ceil(len(self.layer_plots) / self.columns))
-        self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)
-
     def _reflow(self) -> None:
-        """Lay the layer plots out again in as many columns as the view's width holds:
-        a narrow dock scrolls down through the layers instead of cutting off the right ones."""
-        columns = self._columns_for(self.scroll.viewport().width())
-        if columns == self.columns or not self.layer_plots:
-            self.columns = columns
+        """Place the layer plots in as many columns as the view's width holds: a narrow
+        dock scrolls down through the layers instead of cutting off the right ones."""
+        if not self.layer_plots:
             return
+        columns = self._columns_for(self.scroll.viewport().width())
+        if columns == self.columns:
+            return
+        if self.columns:  # placed before: take them out of their old cells
+            for lp in self.layer_plots:
+                self.graphics.ci.removeItem(lp.plot)
         self.columns = columns
-        for lp in self.layer_plots:
-            self.graphics.ci.removeItem(lp.plot)
         for i, lp in enumerate(self.layer_plots):
             self.graphics.ci.addItem(lp.plot, row=i // columns, col=i % columns)
-        self._fit_height()
+        rows = math.ceil(len(self.layer_plots) / columns)
+        self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.scroll.viewport() and event.type() == QEvent.Resize:

@@ -190,14 +190,14 @@ def test_boundary_fades_to_the_plot_background_in_either_palette(qtbot, trained)
 def test_diagnostics_text_follows_the_palette(qtbot):
     from PySide6.QtCore import Qt
 
-    from gui.theme import dark_palette
+    from gui.theme import dark_palette, error_colour
 
     view = VIEWS["diagnostics"]()
     qtbot.addWidget(view)
     for palette, red in ((None, "#b00020"), (dark_palette(), "#ff6b6b")):
         if palette is not None:
             view.list.setPalette(palette)
-        assert view._error_colour() == red
+        assert error_colour(view.list) == red
     cfg = Config.from_dict({"data": {"name": "moons", "n_samples": 200},
                             "model": {"hidden": [4], "activation": "relu", "bias_init": "constant",
                                       "bias_value": -30.0}, "train": {"epochs": 2}})
