@@ -12,6 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from .schema import Param
+
 __all__ = [
     "Activation",
     "ACTIVATIONS",
@@ -43,7 +45,10 @@ class Activation:
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
-    #: Extra parameters and their defaults, e.g. {"slope": 0.01}.
+    #: Extra parameters, declared once: the configuration key (``model.leaky_slope``),
+    #: range, label and tooltip all come from here.
+    schema: ClassVar[tuple[Param, ...]] = ()
+    #: Derived from ``schema``: the constructor's keywords and their defaults, e.g. {"slope": 0.01}.
     params: ClassVar[dict[str, float]] = {}
     #: Output range (low, high); +-inf where unbounded.
     output_range: ClassVar[tuple[float, float]] = (-math.inf, math.inf)
@@ -53,6 +58,10 @@ class Activation:
     rectifier: ClassVar[bool] = False
     #: One sentence for a tooltip.
     description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.params = {p.keyword: p.default for p in cls.schema}
 
     def __init__(self, **params: float) -> None:
         unknown = set(params) - set(self.params)
@@ -196,7 +205,8 @@ class LeakyReLU(Activation):
 
     name = "leaky_relu"
     title = "Leaky ReLU"
-    params = {"slope": 0.01}
+    schema = (Param("leaky_slope", "float", 0.01, 0.0, 1.0, arg="slope", step=0.01, label="Leaky slope",
+                    tip="Leaky ReLU's slope for z < 0: how much gradient a switched-off unit still gets."),)
     rectifier = True
     description = "Like ReLU, with a small slope for z < 0 so units never fully die."
 
@@ -223,7 +233,8 @@ class ELU(Activation):
 
     name = "elu"
     title = "ELU"
-    params = {"alpha": 1.0}
+    schema = (Param("elu_alpha", "float", 1.0, 0.0, 10.0, lo_open=True, arg="alpha", step=0.1, label="ELU alpha",
+                    tip="ELU's alpha: how far below zero its output can go."),)
     description = "Exponential linear unit: smooth, with negative outputs down to -alpha."
 
     def forward(self, z):
@@ -350,7 +361,13 @@ def names() -> list[str]:
 
 
 def get(name: str | Activation, **params: float) -> Activation:
-    """An activation instance by name; ValueError listing the valid names if unknown."""
+    """An activation instance by name; ValueError listing the valid names if unknown.
+
+    ``params`` is either flat (``slope=0.1``: each activation takes the keys it
+    knows) or per activation (``leaky_relu={"slope": 0.1}``, as
+    ``ModelConfig.activation_params()`` gives it), so two activations may name
+    a parameter alike.
+    """
     if isinstance(name, Activation):
         return name
     key = ALIASES.get(str(name).lower(), str(name).lower())
@@ -360,4 +377,6 @@ def get(name: str | Activation, **params: float) -> Activation:
         raise ValueError(
             f"unknown activation {name!r}; choose one of: {', '.join(ACTIVATIONS)}"
         ) from None
+    if any(isinstance(v, dict) for v in params.values()):
+        params = params.get(cls.name, {})
     return cls(**{k: v for k, v in params.items() if k in cls.params})

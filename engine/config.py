@@ -1,104 +1,140 @@
 """Run configuration: three dataclasses (data, model, train), validated, JSON round-trip.
 
 The window, the command line and the lesson files all build the same
-``Config``. ``Config.from_dict`` checks every field and raises ``ConfigError``
-naming the field and the rule (``model.hidden[1]: must be a positive integer,
-got -3``); nothing else in the engine re-validates user input.
+``Config``. ``Config.from_dict`` checks every field against its ``Param``
+(engine/schema.py) and raises ``ConfigError`` naming the field and the rule
+(``model.hidden[1]: must be a positive integer, got -3``); nothing else in the
+engine re-validates user input. A section's own settings are declared in
+``FIELDS`` below; the registries add theirs (``model.leaky_slope`` comes from
+the Leaky ReLU class, ``train.beta1`` from Adam, ``data.centers`` from blobs),
+read as attributes like any other field.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from . import activations, initializers, losses, optimizers
+from . import activations, datasets, initializers, losses, optimizers
+from .schema import ConfigError, Param, collect, got
 
-__all__ = ["ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "Config", "load", "save", "set_path"]
+__all__ = ["ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "Config", "PARAMS", "load", "save",
+           "set_path"]
 
 MAX_LAYERS = 64
 MAX_WIDTH = 4096
 MAX_SAMPLES = 1_000_000
+MAX_SEED = 2**32 - 1
 
 
-class ConfigError(ValueError):
-    """A configuration value breaks a rule; ``field`` is its dotted path."""
-
-    def __init__(self, field_path: str, rule: str):
-        self.field = field_path
-        self.rule = rule
-        super().__init__(f"{field_path}: {rule}")
+def _aliases(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(mapping.items())
 
 
-def _dataset_names() -> list[str]:
-    from . import datasets
-
-    return list(datasets.DATASETS)
-
-
-# -- small validators: each returns the clean value or raises ConfigError ---------
-def _got(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, (str, list, dict, bool)) or value is None else repr(value)
+def _section_default(param: Param) -> Any:
+    """What a section holds when a file leaves the key out: None for an optional
+    setting (its user decides the default), else the declared default."""
+    return None if param.optional else param.default
 
 
-def _int(path: str, value: Any, lo: int | None = None, hi: int | None = None, rule: str | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-        isinstance(value, float) and not value.is_integer()
-    ):
-        raise ConfigError(path, f"{rule or 'must be an integer'}, got {_got(value)}")
-    value = int(value)
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        if rule is None:
-            rule = f"must be an integer between {lo} and {hi}" if hi is not None else f"must be an integer >= {lo}"
-        raise ConfigError(path, f"{rule}, got {value}")
-    return value
+class _Section:
+    """Shared by the three sections: registry-declared settings live in ``extra``
+    (name, value) pairs and read as attributes (``cfg.model.leaky_slope``)."""
+
+    FIELDS: ClassVar[tuple[Param, ...]] = ()
+    section: ClassVar[str] = ""
+    #: The order keys are listed in (messages, saved files); keys not named here follow.
+    LISTING: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def extra_params(cls) -> dict[str, Param]:
+        """The settings the registries add to this section, by key."""
+        return {}
+
+    @classmethod
+    def params(cls) -> dict[str, Param]:
+        """Every Param of the section, own fields first, by key."""
+        return {**{p.name: p for p in cls.FIELDS}, **cls.extra_params()}
+
+    @classmethod
+    def _default_extra(cls) -> tuple[tuple[str, Any], ...]:
+        return tuple((name, _section_default(p)) for name, p in cls.extra_params().items())
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        for key, value in self.__dict__.get("extra", ()):
+            if key == name:
+                return value
+        raise AttributeError(f"{type(self).__name__} has no setting {name!r}")
+
+    @classmethod
+    def _keys(cls) -> list[str]:
+        every = [f.name for f in fields(cls) if f.name != "extra"] + list(cls.extra_params())
+        return [k for k in cls.LISTING if k in every] + [k for k in every if k not in cls.LISTING]
+
+    @classmethod
+    def _checked(cls, raw: Any, section: str) -> dict:
+        if not isinstance(raw, dict):
+            raise ConfigError(section, f"must be an object, got {got(raw)}")
+        valid = cls._keys()
+        for key in raw:
+            if key not in valid:
+                raise ConfigError(f"{section}.{key}", f"unknown key; valid keys: {', '.join(valid)}")
+        return raw
+
+    @classmethod
+    def _read(cls, raw: dict, section: str, params: dict[str, Param]) -> dict[str, Any]:
+        """Check each of ``params`` in ``raw`` (absent: the default)."""
+        return {name: p.check(f"{section}.{name}", raw.get(name, _section_default(p))) for name, p in params.items()}
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {}
+        for key in self._keys():
+            value = getattr(self, key)
+            out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def with_extra(self, **changes: Any):
+        """A copy with registry-declared settings changed (unchecked: use Config.with_changes for user input)."""
+        return replace(self, extra=tuple((k, changes.get(k, v)) for k, v in self.extra))
 
 
-def _float(path: str, value: Any, lo: float | None = None, hi: float | None = None,
-           lo_open: bool = False, rule: str | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(path, f"{rule or 'must be a finite number'}, got {_got(value)}")
-    value = float(value)
-    too_low = lo is not None and (value <= lo if lo_open else value < lo)
-    too_high = hi is not None and value > hi
-    if too_low or too_high:
-        if rule is None:
-            low = f"> {lo:g}" if lo_open else f">= {lo:g}"
-            rule = f"must be {low}" + (f" and <= {hi:g}" if hi is not None else "")
-        raise ConfigError(path, f"{rule}, got {value:g}")
-    return value
-
-
-def _choice(path: str, value: Any, valid: list[str], aliases: dict[str, str] | None = None) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(path, f"must be one of {', '.join(valid)}, got {_got(value)}")
-    key = (aliases or {}).get(value.lower(), value.lower())
-    if key not in valid:
-        raise ConfigError(path, f"must be one of {', '.join(valid)}, got {_got(value)}")
-    return key
-
-
-def _bool(path: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(path, f"must be true or false, got {_got(value)}")
-    return value
-
-
-def _check_keys(section: str, raw: Any, cls) -> dict:
-    if not isinstance(raw, dict):
-        raise ConfigError(section, f"must be an object, got {_got(raw)}")
-    valid = [f.name for f in fields(cls)]
-    for key in raw:
-        if key not in valid:
-            raise ConfigError(f"{section}.{key}", f"unknown key; valid keys: {', '.join(valid)}")
-    return raw
+_DATA_EXTRA: dict[str, Param] = collect(datasets.DATASETS.values())
+_MODEL_EXTRA: dict[str, Param] = collect(activations.ACTIVATIONS.values())
+_TRAIN_EXTRA: dict[str, Param] = collect(optimizers.OPTIMIZERS.values())
 
 
 @dataclass(frozen=True)
-class DataConfig:
-    """Which data, how much, how split. ``features`` picks the boundary plane."""
+class DataConfig(_Section):
+    """Which data, how much, how split. ``features`` picks the boundary plane.
+
+    Data-set options (``centers`` for blobs, ``arms`` for the spiral, ``path``
+    and ``label_column`` for a CSV file) come from the data sets' schemas; None
+    means the set's own default.
+    """
+
+    section: ClassVar[str] = "data"
+    LISTING: ClassVar[tuple[str, ...]] = ("name", "n_samples", "noise", "val_fraction", "seed", "standardize",
+                                          "centers", "arms", "path", "label_column", "features")
+    FIELDS: ClassVar[tuple[Param, ...]] = (
+        Param("name", "choice", "moons", choices=tuple(datasets.DATASETS), label="Data set",
+              tip="The problem to learn; hover an entry for what it shows."),
+        Param("n_samples", "int", 400, 8, MAX_SAMPLES, step=50, label="Points",
+              tip="How many points the data set has."),
+        Param("noise", "float", None, 0.0, 10.0, optional=True, step=0.05, label="Noise",
+              tip="How much random jitter blurs the classes."),
+        Param("val_fraction", "float", 0.2, 0.0, 0.9, step=0.05, label="Validation",
+              rule="must be between 0 and 0.9",
+              tip="Share of the points held out to check the network on data it never trains on."),
+        Param("seed", "int", 0, 0, MAX_SEED, label="Seed", tip="Which random sample of the data set to draw."),
+        Param("standardize", "bool", True, label="Standardise", advanced=True,
+              tip="Shift and scale every feature to mean 0 and std 1 on the training part."),
+    )
+    #: one entry of ``features``
+    FEATURE: ClassVar[Param] = Param("features", "int", 0, 0, None, rule="must be a feature index >= 0")
 
     name: str = "moons"
     n_samples: int = 400
@@ -106,57 +142,78 @@ class DataConfig:
     val_fraction: float = 0.2
     seed: int = 0
     standardize: bool = True
-    centers: int | None = None  # blobs
-    arms: int | None = None  # spiral
-    path: str | None = None  # csv
-    label_column: str | int | None = None  # csv; None = last column
     features: tuple[int, int] = (0, 1)
+    extra: tuple[tuple[str, Any], ...] = field(default_factory=lambda: DataConfig._default_extra())
+
+    @classmethod
+    def extra_params(cls) -> dict[str, Param]:
+        return _DATA_EXTRA
 
     @classmethod
     def from_dict(cls, raw: Any, section: str = "data") -> "DataConfig":
-        raw = _check_keys(section, raw, cls)
-        d = cls()
+        raw = cls._checked(raw, section)
         p = section
-        name = _choice(f"{p}.name", raw.get("name", d.name), _dataset_names())
-        n = _int(f"{p}.n_samples", raw.get("n_samples", d.n_samples), 8, MAX_SAMPLES)
-        noise = raw.get("noise", d.noise)
-        noise = None if noise is None else _float(f"{p}.noise", noise, 0.0, 10.0)
-        val = _float(f"{p}.val_fraction", raw.get("val_fraction", d.val_fraction), 0.0, 0.9,
-                     rule="must be between 0 and 0.9")
-        seed = _int(f"{p}.seed", raw.get("seed", d.seed), 0, 2**32 - 1)
-        std = _bool(f"{p}.standardize", raw.get("standardize", d.standardize))
-        centers = raw.get("centers")
-        centers = None if centers is None else _int(f"{p}.centers", centers, 2, 20)
-        arms = raw.get("arms")
-        arms = None if arms is None else _int(f"{p}.arms", arms, 2, 3)
-        path = raw.get("path")
-        if path is not None and not isinstance(path, str):
-            raise ConfigError(f"{p}.path", f"must be a file path (text), got {_got(path)}")
-        if name == "csv" and not path:
-            raise ConfigError(f"{p}.path", "is required when data.name is \"csv\"")
+        own = cls._read(raw, p, {q.name: q for q in cls.FIELDS})
+        extras = {k: q for k, q in _DATA_EXTRA.items() if k != "label_column"}
+        extra = cls._read(raw, p, extras)
         label = raw.get("label_column")
         if label is not None and (isinstance(label, bool) or not isinstance(label, (str, int))):
-            raise ConfigError(f"{p}.label_column", f"must be a column name or index, got {_got(label)}")
-        feats = raw.get("features", list(d.features))
+            raise ConfigError(f"{p}.label_column", f"must be a column name or index, got {got(label)}")
+        extra["label_column"] = label
+        if own["name"] == "csv" and not extra.get("path"):
+            raise ConfigError(f"{p}.path", "is required when data.name is \"csv\"")
+        feats = raw.get("features", [0, 1])
         if not (isinstance(feats, (list, tuple)) and len(feats) == 2):
-            raise ConfigError(f"{p}.features", f"must be a list of two feature indices, got {_got(feats)}")
-        f0 = _int(f"{p}.features[0]", feats[0], 0, None, rule="must be a feature index >= 0")
-        f1 = _int(f"{p}.features[1]", feats[1], 0, None, rule="must be a feature index >= 0")
+            raise ConfigError(f"{p}.features", f"must be a list of two feature indices, got {got(feats)}")
+        f0 = cls.FEATURE.check(f"{p}.features[0]", feats[0])
+        f1 = cls.FEATURE.check(f"{p}.features[1]", feats[1])
         if f0 == f1:
             raise ConfigError(f"{p}.features", f"must name two different features, got {[f0, f1]}")
-        return cls(name, n, noise, val, seed, std, centers, arms, path, label, (f0, f1))
+        return cls(**own, features=(f0, f1), extra=tuple((k, extra[k]) for k in _DATA_EXTRA))
+
+    def dataset_params(self) -> dict[str, Any]:
+        """The chosen data set's own options that are set (None = its default)."""
+        spec = datasets.get(self.name)
+        return {q.keyword: getattr(self, q.name) for q in spec.schema if getattr(self, q.name) is not None}
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    """The network: hidden widths, activations, initialisation, output head."""
+class ModelConfig(_Section):
+    """The network: hidden widths, activations, initialisation, output head.
+
+    Activation parameters (``leaky_slope``, ``elu_alpha``) come from the
+    activation classes' schemas; ``init_param`` is the chosen initialiser's own
+    parameter (std, limit, value or gain, with its range), None = its default.
+    """
+
+    section: ClassVar[str] = "model"
+    LISTING: ClassVar[tuple[str, ...]] = ("hidden", "activation", "activations", "leaky_slope", "elu_alpha", "init",
+                                          "init_param", "bias_init", "bias_value", "output", "dtype")
+    WIDTH: ClassVar[Param] = Param("hidden", "int", 8, 1, MAX_WIDTH, rule="must be a positive integer",
+                                   label="Width", tip="Number of units in this layer.")
+    #: init_param for an initialiser that has no parameter: kept, not used
+    UNUSED_INIT_PARAM: ClassVar[Param] = Param("init_param", "float", None, -100.0, 100.0, optional=True)
+    FIELDS: ClassVar[tuple[Param, ...]] = (
+        Param("activation", "choice", "tanh", choices=tuple(activations.ACTIVATIONS),
+              aliases=_aliases(activations.ALIASES), label="Activation",
+              tip="The non-linearity after every hidden layer."),
+        Param("init", "choice", "xavier", choices=tuple(initializers.INITIALIZERS),
+              aliases=_aliases(initializers.ALIASES), label="Initialiser",
+              tip="How the weights are drawn before training."),
+        Param("bias_init", "choice", "zeros", choices=tuple(initializers.BIAS_INITIALIZERS), label="Biases",
+              tip="How the biases start."),
+        Param("bias_value", "float", 0.0, -100.0, 100.0, step=0.1, label="Bias value",
+              tip="The value every bias starts at."),
+        Param("output", "choice", "softmax", choices=tuple(losses.HEADS), aliases=_aliases(losses.ALIASES),
+              label="Output", tip="The output layer's function and the loss it is trained on."),
+        Param("dtype", "choice", "float64", choices=("float64", "float32"), label="Precision", advanced=True,
+              tip="Floating-point precision of weights and activations: float32 is faster, float64 exact."),
+    )
 
     hidden: tuple[int, ...] = (8, 8)
     activation: str = "tanh"
     #: Optional per-layer override: one name per hidden layer (None = use ``activation``).
     activations: tuple[str, ...] | None = None
-    leaky_slope: float = 0.01
-    elu_alpha: float = 1.0
     init: str = "xavier"
     #: The initialiser's own parameter (std for normal, limit for uniform,
     #: value for constant, gain for orthogonal); None = its default.
@@ -165,43 +222,44 @@ class ModelConfig:
     bias_value: float = 0.0
     output: str = "softmax"
     dtype: str = "float64"
+    extra: tuple[tuple[str, Any], ...] = field(default_factory=lambda: ModelConfig._default_extra())
+
+    @classmethod
+    def extra_params(cls) -> dict[str, Param]:
+        return _MODEL_EXTRA
+
+    @staticmethod
+    def init_param_for(init: str) -> Param:
+        """The Param ``init_param`` follows for initialiser ``init``."""
+        schema = initializers.INITIALIZERS[init].schema
+        return schema[0] if schema else ModelConfig.UNUSED_INIT_PARAM
 
     @classmethod
     def from_dict(cls, raw: Any, section: str = "model") -> "ModelConfig":
-        raw = _check_keys(section, raw, cls)
-        d = cls()
+        raw = cls._checked(raw, section)
         p = section
-        hidden = raw.get("hidden", list(d.hidden))
+        hidden = raw.get("hidden", [8, 8])
         if not isinstance(hidden, (list, tuple)):
-            raise ConfigError(f"{p}.hidden", f"must be a list of layer widths, got {_got(hidden)}")
+            raise ConfigError(f"{p}.hidden", f"must be a list of layer widths, got {got(hidden)}")
         if len(hidden) > MAX_LAYERS:
             raise ConfigError(f"{p}.hidden", f"must have at most {MAX_LAYERS} layers, got {len(hidden)}")
-        hidden = tuple(
-            _int(f"{p}.hidden[{i}]", h, 1, MAX_WIDTH, rule="must be a positive integer")
-            for i, h in enumerate(hidden)
-        )
-        names = activations.names()
-        act = _choice(f"{p}.activation", raw.get("activation", d.activation), names, activations.ALIASES)
+        hidden = tuple(cls.WIDTH.check(f"{p}.hidden[{i}]", h) for i, h in enumerate(hidden))
+        own = cls._read(raw, p, {q.name: q for q in cls.FIELDS})
+        act_param = cls.params()["activation"]
         per_layer = raw.get("activations")
         if per_layer is not None:
             if not isinstance(per_layer, (list, tuple)) or len(per_layer) != len(hidden):
                 raise ConfigError(
                     f"{p}.activations",
-                    f"must list one activation per hidden layer ({len(hidden)}), got {_got(per_layer)}",
+                    f"must list one activation per hidden layer ({len(hidden)}), got {got(per_layer)}",
                 )
-            per_layer = tuple(
-                _choice(f"{p}.activations[{i}]", a, names, activations.ALIASES) for i, a in enumerate(per_layer)
-            )
-        slope = _float(f"{p}.leaky_slope", raw.get("leaky_slope", d.leaky_slope), 0.0, 1.0)
-        alpha = _float(f"{p}.elu_alpha", raw.get("elu_alpha", d.elu_alpha), 0.0, 10.0, lo_open=True)
-        init = _choice(f"{p}.init", raw.get("init", d.init), initializers.names(), initializers.ALIASES)
-        ip = raw.get("init_param")
-        ip = None if ip is None else _float(f"{p}.init_param", ip, -100.0, 100.0)
-        bias = _choice(f"{p}.bias_init", raw.get("bias_init", d.bias_init), list(initializers.BIAS_INITIALIZERS))
-        bval = _float(f"{p}.bias_value", raw.get("bias_value", d.bias_value), -100.0, 100.0)
-        out = _choice(f"{p}.output", raw.get("output", d.output), losses.names(), losses.ALIASES)
-        dtype = _choice(f"{p}.dtype", raw.get("dtype", d.dtype), ["float64", "float32"])
-        return cls(hidden, act, per_layer, slope, alpha, init, ip, bias, bval, out, dtype)
+            per_layer = tuple(act_param.check(f"{p}.activations[{i}]", a) for i, a in enumerate(per_layer))
+        init_param = raw.get("init_param")  # None: the initialiser's default
+        if init_param is not None:
+            init_param = cls.init_param_for(own["init"]).check(f"{p}.init_param", init_param)
+        extra = cls._read(raw, p, _MODEL_EXTRA)
+        return cls(hidden=hidden, activations=per_layer, init_param=init_param, **own,
+                   extra=tuple(extra.items()))
 
     # -- what the Network constructor takes ------------------------------------
     def layer_activations(self) -> list[str]:
@@ -211,20 +269,50 @@ class ModelConfig:
         """The initialiser's parameter under its own name, e.g. {"std": 0.5}."""
         if self.init_param is None:
             return {}
-        cls = initializers.INITIALIZERS[self.init]
-        return {key: self.init_param for key in cls.params}
+        return {q.keyword: self.init_param for q in initializers.INITIALIZERS[self.init].schema}
 
-    def activation_params(self) -> dict[str, float]:
-        return {"slope": self.leaky_slope, "alpha": self.elu_alpha}
+    def activation_params(self) -> dict[str, dict[str, float]]:
+        """Each activation's own parameters, e.g. {"leaky_relu": {"slope": 0.01}, "elu": {"alpha": 1.0}}."""
+        return {name: {q.keyword: getattr(self, q.name) for q in cls.schema}
+                for name, cls in activations.ACTIVATIONS.items() if cls.schema}
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(_Section):
     """How to train. ``batch_size`` None means full batch (always so for ``gd``).
 
     ``lr`` is the step for the loss as reduced by ``loss_reduction``: under
-    ``sum`` the gradient, and so the step, grows with the batch size.
+    ``sum`` the gradient, and so the step, grows with the batch size. The
+    optimisers' constants (``momentum``, ``rho``, ``beta1``, ``beta2``, ``eps``)
+    come from the optimiser classes' schemas.
     """
+
+    section: ClassVar[str] = "train"
+    LISTING: ClassVar[tuple[str, ...]] = ("optimizer", "lr", "epochs", "batch_size", "loss_reduction", "seed",
+                                          "momentum", "rho", "beta1", "beta2", "eps", "l2", "l1",
+                                          "with_replacement")
+    BATCH: ClassVar[Param] = Param("batch_size", "int", 32, 1, MAX_SAMPLES, optional=True, step=8, label="Batch",
+                                   rule="must be a positive integer or \"full\"",
+                                   tip="Samples per update (mini-batch size).")
+    FIELDS: ClassVar[tuple[Param, ...]] = (
+        Param("optimizer", "choice", "adam", choices=tuple(optimizers.OPTIMIZERS),
+              aliases=_aliases(optimizers.ALIASES), label="Optimiser",
+              tip="The rule that turns gradients into weight updates."),
+        Param("lr", "float", 0.03, 0.0, 100.0, lo_open=True, scale="log", label="Learning rate",
+              tip="Step size of each update; it applies at once, even mid-run."),
+        Param("epochs", "int", 300, 1, 1_000_000, step=50, label="Epochs",
+              tip="Training stops after this many passes over the data."),
+        Param("loss_reduction", "choice", "mean", choices=tuple(losses.REDUCTIONS), label="Loss",
+              tip="How the batch's losses are combined; it changes what lr means."),
+        Param("seed", "int", 0, 0, MAX_SEED, label="Seed", tip="Seed of the initial weights and the shuffling."),
+        Param("l2", "float", 0.0, 0.0, 10.0, step=1e-4, label="L2 penalty",
+              tip="L2 penalty on the weights (weight decay); 0 = none."),
+        Param("l1", "float", 0.0, 0.0, 10.0, step=1e-4, label="L1 penalty", advanced=True,
+              tip="L1 penalty on the weights (pushes small weights to exactly 0); 0 = none."),
+        Param("with_replacement", "bool", False, label="Batches with replacement", advanced=True,
+              tip="Draw each mini-batch at random with replacement (the classic deep-sigmoid set-up) "
+                  "instead of shuffling once per epoch."),
+    )
 
     optimizer: str = "adam"
     lr: float = 0.03
@@ -232,50 +320,44 @@ class TrainConfig:
     batch_size: int | None = 32
     loss_reduction: str = "mean"
     seed: int = 0
-    momentum: float = 0.9
-    rho: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
     l2: float = 0.0
     l1: float = 0.0
     #: Draw each mini-batch with replacement (the classic deep-sigmoid set-up)
     #: instead of shuffling once per epoch.
     with_replacement: bool = False
+    extra: tuple[tuple[str, Any], ...] = field(default_factory=lambda: TrainConfig._default_extra())
+
+    @classmethod
+    def extra_params(cls) -> dict[str, Param]:
+        return _TRAIN_EXTRA
 
     @classmethod
     def from_dict(cls, raw: Any, section: str = "train") -> "TrainConfig":
-        raw = _check_keys(section, raw, cls)
-        d = cls()
+        raw = cls._checked(raw, section)
         p = section
-        opt = _choice(f"{p}.optimizer", raw.get("optimizer", d.optimizer), optimizers.names(), optimizers.ALIASES)
-        lr = _float(f"{p}.lr", raw.get("lr", d.lr), 0.0, 100.0, lo_open=True)
-        epochs = _int(f"{p}.epochs", raw.get("epochs", d.epochs), 1, 1_000_000)
-        bs = raw.get("batch_size", d.batch_size)
+        own = cls._read(raw, p, {q.name: q for q in cls.FIELDS})
+        bs = raw.get("batch_size", cls.BATCH.default)
         if isinstance(bs, str) and bs.lower() == "full":
             bs = None
-        bs = None if bs is None else _int(f"{p}.batch_size", bs, 1, MAX_SAMPLES,
-                                         rule="must be a positive integer or \"full\"")
-        red = _choice(f"{p}.loss_reduction", raw.get("loss_reduction", d.loss_reduction), list(losses.REDUCTIONS))
-        seed = _int(f"{p}.seed", raw.get("seed", d.seed), 0, 2**32 - 1)
-        mom = _float(f"{p}.momentum", raw.get("momentum", d.momentum), 0.0, 0.9999)
-        rho = _float(f"{p}.rho", raw.get("rho", d.rho), 0.0, 0.9999)
-        b1 = _float(f"{p}.beta1", raw.get("beta1", d.beta1), 0.0, 0.9999)
-        b2 = _float(f"{p}.beta2", raw.get("beta2", d.beta2), 0.0, 0.999999)
-        eps = _float(f"{p}.eps", raw.get("eps", d.eps), 0.0, 1.0, lo_open=True)
-        l2 = _float(f"{p}.l2", raw.get("l2", d.l2), 0.0, 10.0)
-        l1 = _float(f"{p}.l1", raw.get("l1", d.l1), 0.0, 10.0)
-        wr = _bool(f"{p}.with_replacement", raw.get("with_replacement", d.with_replacement))
-        return cls(opt, lr, epochs, bs, red, seed, mom, rho, b1, b2, eps, l2, l1, wr)
+        bs = cls.BATCH.check(f"{p}.batch_size", bs)
+        extra = cls._read(raw, p, _TRAIN_EXTRA)
+        return cls(batch_size=bs, **own, extra=tuple(extra.items()))
 
     def hyper(self) -> dict[str, float]:
         """Every optimiser hyper-parameter; each optimiser takes the ones it uses."""
-        return {"momentum": self.momentum, "rho": self.rho, "beta1": self.beta1,
-                "beta2": self.beta2, "eps": self.eps}
+        return {q.keyword: getattr(self, name) for name, q in _TRAIN_EXTRA.items()}
 
     @property
     def full_batch(self) -> bool:
         return self.batch_size is None or optimizers.OPTIMIZERS[self.optimizer].full_batch
+
+
+#: Every Param of every section, e.g. PARAMS["train"]["lr"]: what the panels build from.
+PARAMS: dict[str, dict[str, Param]] = {
+    "data": {**DataConfig.params(), "features": DataConfig.FEATURE},
+    "model": {"hidden": ModelConfig.WIDTH, **ModelConfig.params()},
+    "train": {**TrainConfig.params(), "batch_size": TrainConfig.BATCH},
+}
 
 
 @dataclass(frozen=True)
@@ -287,7 +369,7 @@ class Config:
     @classmethod
     def from_dict(cls, raw: Any) -> "Config":
         if not isinstance(raw, dict):
-            raise ConfigError("config", f"must be a JSON object with data, model and train, got {_got(raw)}")
+            raise ConfigError("config", f"must be a JSON object with data, model and train, got {got(raw)}")
         for key in raw:
             if key not in ("data", "model", "train"):
                 raise ConfigError(key, "unknown section; valid sections: data, model, train")
@@ -299,12 +381,7 @@ class Config:
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict; ``from_dict(to_dict())`` gives an equal Config."""
-        out = asdict(self)
-        out["data"]["features"] = list(self.data.features)
-        out["model"]["hidden"] = list(self.model.hidden)
-        if self.model.activations is not None:
-            out["model"]["activations"] = list(self.model.activations)
-        return out
+        return {"data": self.data.to_dict(), "model": self.model.to_dict(), "train": self.train.to_dict()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)

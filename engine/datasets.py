@@ -11,11 +11,13 @@ import csv
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+
+from .schema import Param
 
 __all__ = [
     "DataError", "Dataset", "DatasetSpec", "Split", "DATASETS",
@@ -56,8 +58,8 @@ class DatasetSpec:
 
     ``uses_noise`` / ``uses_samples`` tell the data panel which controls mean
     something for this set (iris is a fixed table, so it ignores both);
-    ``params`` lists the extra keyword arguments ``generate`` accepts, with
-    their defaults.
+    ``schema`` declares the extra keyword arguments ``generate`` accepts (each
+    is a ``data.<name>`` configuration key, None meaning its default).
     """
 
     name: str
@@ -69,7 +71,12 @@ class DatasetSpec:
     uses_noise: bool = True
     uses_samples: bool = True
     generate: Callable[..., Dataset]  # generate(n_samples, noise, seed, **params)
-    params: dict[str, Any] = field(default_factory=dict)
+    schema: tuple[Param, ...] = ()
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The extra keyword arguments of ``generate`` and their defaults."""
+        return {p.keyword: p.default for p in self.schema}
 
 
 def _dataset(X, y, name: str, n_classes: int, class_names=None, feature_names=None) -> Dataset:
@@ -210,6 +217,14 @@ def _csv(n_samples, noise, seed, path=None, label_column=None):
     return load_csv(path, label_column)
 
 
+CENTERS = Param("centers", "int", 4, 2, 20, optional=True, label="Blobs",
+                tip="How many blobs (one class each).")
+ARMS = Param("arms", "int", 2, 2, 3, optional=True, label="Arms", tip="How many spiral arms (one class each).")
+CSV_PATH = Param("path", "text", None, optional=True, label="File", rule="must be a file path (text)",
+                 tip="The CSV file: numeric feature columns and a label column.")
+LABEL_COLUMN = Param("label_column", "text", None, optional=True, label="Label column",
+                     tip="The label column, by name or index (empty: the last column).")
+
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
@@ -224,10 +239,10 @@ DATASETS: dict[str, DatasetSpec] = {
                     default_noise=0.05, default_samples=400),
         DatasetSpec(name="spiral", title="Spiral", generate=_spiral,
                     description="Interleaved spiral arms: a hard boundary that needs width or depth.",
-                    default_noise=0.05, default_samples=600, params={"arms": 2}),
+                    default_noise=0.05, default_samples=600, schema=(ARMS,)),
         DatasetSpec(name="blobs", title="Blobs", generate=_blobs,
                     description="Gaussian clusters, one class each: the classic initialisation grid's data.",
-                    default_noise=1.0, default_samples=1000, params={"centers": 4}),
+                    default_noise=1.0, default_samples=1000, schema=(CENTERS,)),
         DatasetSpec(name="blobs_xor", title="Blobs XOR", generate=_blobs_xor,
                     description="Four blobs with opposite ones merged: two classes, not linearly separable.",
                     default_noise=1.0, default_samples=1000),
@@ -246,7 +261,7 @@ DATASETS: dict[str, DatasetSpec] = {
         DatasetSpec(name="csv", title="CSV file…", generate=_csv,
                     description="Your own table: numeric feature columns and a label column (the last by default).",
                     n_features=None, uses_noise=False, uses_samples=False,
-                    params={"path": None, "label_column": None}),
+                    schema=(CSV_PATH, LABEL_COLUMN)),
     )
 }
 

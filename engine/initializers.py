@@ -13,6 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from .schema import Param
+
 __all__ = [
     "Initializer",
     "INITIALIZERS",
@@ -39,8 +41,16 @@ class Initializer:
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    #: The initialiser's own parameter, if any: it is the configuration's
+    #: ``model.init_param`` (one key, whose meaning and range depend on the choice).
+    schema: ClassVar[tuple[Param, ...]] = ()
+    #: Derived from ``schema``: the constructor's keywords and their defaults.
     params: ClassVar[dict[str, float]] = {}
     description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.params = {p.keyword: p.default for p in cls.schema}
 
     def __init__(self, **params: float) -> None:
         unknown = set(params) - set(self.params)
@@ -112,7 +122,8 @@ class Constant(Initializer):
 
     name = "constant"
     title = "Constant"
-    params = {"value": 0.1}
+    schema = (Param("init_param", "float", 0.1, -100.0, 100.0, arg="value", step=0.01, label="Weight value",
+                    tip="The value every weight starts at."),)
     description = "Every weight the same value: units stay identical, like zeros."
 
     def sample(self, shape, rng, fan_in, fan_out):
@@ -127,7 +138,8 @@ class Normal(_Normal):
 
     name = "normal"
     title = "Normal N(0, std²)"
-    params = {"std": 1.0}
+    schema = (Param("init_param", "float", 1.0, 0.0, 100.0, arg="std", step=0.01, label="Weight std",
+                    tip="The standard deviation of the drawn weights."),)
     description = "Gaussian with a fixed std, ignoring the layer size (std 1 saturates sigmoids)."
 
     def std_for(self, fan_in, fan_out):
@@ -139,7 +151,8 @@ class SmallNormal(Normal):
 
     name = "small_normal"
     title = "Small normal N(0, 0.01²)"
-    params = {"std": 0.01}
+    schema = (Param("init_param", "float", 0.01, 0.0, 100.0, arg="std", step=0.01, label="Weight std",
+                    tip="The standard deviation of the drawn weights."),)
     description = "Tiny Gaussian weights: activations collapse towards 0 layer by layer."
 
 
@@ -148,7 +161,8 @@ class Uniform(_Uniform):
 
     name = "uniform"
     title = "Uniform U(-a, a)"
-    params = {"limit": 0.05}
+    schema = (Param("init_param", "float", 0.05, 0.0, 100.0, arg="limit", step=0.01, label="Limit a",
+                    tip="Weights are drawn uniformly from -a to a."),)
     description = "Uniform in (-limit, limit), ignoring the layer size."
 
     def limit_for(self, fan_in, fan_out):
@@ -226,7 +240,8 @@ class Orthogonal(Initializer):
 
     name = "orthogonal"
     title = "Orthogonal"
-    params = {"gain": 1.0}
+    schema = (Param("init_param", "float", 1.0, -100.0, 100.0, arg="gain", step=0.01, label="Gain",
+                    tip="Every singular value of the weight matrix equals the gain."),)
     description = "Rows or columns orthonormal (times gain): the signal's norm is preserved."
 
     def sample(self, shape, rng, fan_in, fan_out):

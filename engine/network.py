@@ -78,7 +78,8 @@ class Network:
     activation:
         One name/instance for every hidden layer, or a list with one per layer.
     activation_params:
-        e.g. ``{"slope": 0.1}`` for leaky_relu, ``{"alpha": 1.0}`` for elu; an
+        per activation, ``{"leaky_relu": {"slope": 0.1}, "elu": {"alpha": 1.0}}``
+        (``ModelConfig.activation_params()``), or flat, ``{"slope": 0.1}``: an
         activation takes the keys it knows and ignores the rest.
     init, init_params:
         Weight initialiser and its parameters (e.g. ``{"std": 0.01}``).

@@ -15,7 +15,21 @@ from typing import ClassVar, Iterable
 
 import numpy as np
 
+from .schema import Param
+
 __all__ = ["Optimizer", "OPTIMIZERS", "get", "names"]
+
+
+MOMENTUM = Param("momentum", "float", 0.9, 0.0, 0.9999, step=0.05, label="Momentum",
+                 tip="How much of the previous step carries into the next (0 = none).")
+RHO = Param("rho", "float", 0.9, 0.0, 0.9999, step=0.01, label="Rho",
+            tip="How fast RMSProp forgets old squared gradients (closer to 1 = longer memory).")
+BETA1 = Param("beta1", "float", 0.9, 0.0, 0.9999, step=0.01, label="Beta1",
+              tip="Adam's decay rate for its average of gradients.")
+BETA2 = Param("beta2", "float", 0.999, 0.0, 0.999999, step=0.001, label="Beta2",
+              tip="Adam's decay rate for its average of squared gradients.")
+EPS = Param("eps", "float", 1e-8, 0.0, 1.0, lo_open=True, scale="log", label="Epsilon",
+            tip="A tiny number added to the denominator so the division stays finite.")
 
 
 class Optimizer:
@@ -28,10 +42,17 @@ class Optimizer:
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    #: Hyper-parameters beyond lr and the penalties, with defaults.
+    #: Hyper-parameters beyond lr and the penalties, declared once (key, range,
+    #: wording); two optimisers that share one (momentum) share the Param.
+    schema: ClassVar[tuple[Param, ...]] = ()
+    #: Derived from ``schema``: the hyper-parameters' names and defaults.
     hyper: ClassVar[dict[str, float]] = {}
     #: True for plain gradient descent: the session uses the whole training set.
     full_batch: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.hyper = {p.keyword: p.default for p in cls.schema}
 
     def __init__(self, params: Iterable, lr: float = 0.01, l2: float = 0.0, l1: float = 0.0, **hyper: float):
         self.params = list(params)
@@ -109,7 +130,7 @@ class Momentum(Optimizer):
     name = "momentum"
     title = "Momentum"
     description = "Accumulates a velocity, so steps speed up along consistent directions."
-    hyper = {"momentum": 0.9}
+    schema = (MOMENTUM,)
 
     def _init_state(self, value):
         return {"v": np.zeros_like(value)}
@@ -131,7 +152,7 @@ class Nesterov(Optimizer):
     name = "nag"
     title = "Nesterov momentum"
     description = "Momentum that looks ahead before stepping, overshooting less."
-    hyper = {"momentum": 0.9}
+    schema = (MOMENTUM,)
 
     def _init_state(self, value):
         return {"v": np.zeros_like(value)}
@@ -152,7 +173,7 @@ class AdaGrad(Optimizer):
     name = "adagrad"
     title = "AdaGrad"
     description = "Per-weight step sizes that shrink with the sum of past squared gradients."
-    hyper = {"eps": 1e-8}
+    schema = (EPS,)
 
     def _init_state(self, value):
         return {"c": np.zeros_like(value)}
@@ -173,7 +194,7 @@ class RMSProp(Optimizer):
     name = "rmsprop"
     title = "RMSProp"
     description = "Divides each step by a running average of recent gradient sizes."
-    hyper = {"rho": 0.9, "eps": 1e-8}
+    schema = (RHO, EPS)
 
     def _init_state(self, value):
         return {"c": np.zeros_like(value)}
@@ -198,7 +219,7 @@ class Adam(Optimizer):
     name = "adam"
     title = "Adam"
     description = "Momentum plus per-weight step sizes, bias-corrected: a robust default."
-    hyper = {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+    schema = (BETA1, BETA2, EPS)
 
     def _init_state(self, value):
         return {"m": np.zeros_like(value), "v": np.zeros_like(value)}
