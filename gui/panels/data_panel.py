@@ -1,4 +1,10 @@
-"""The Data panel: which data set, how many points, how noisy, how split."""
+"""The Data panel: which data set, how many points, how noisy, how split.
+
+Every row is built from the data section's ``Param``s (engine/config.py) and
+the data sets' own (``centers`` for blobs, ``arms`` for the spiral), so ranges
+and tooltips are the engine's. A loaded configuration is kept exactly; each
+data set remembers its own size and noise while the user looks at another.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,41 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
 
 from engine import datasets
+from engine.config import PARAMS, DataConfig
 
-from .common import combo, dspin, row_of, select, spin
+from .fields import NumberBox, row_of, advanced_toggle, check_box, choice_box, object_name, select
+
+P = PARAMS["data"]
+
+
+class LabelColumnEdit(QLineEdit):
+    """The CSV label column, by name or index; keeps the loaded value's type
+    (the text "2" and the index 2 are different settings) until edited."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("labelColumnEdit")
+        self.setPlaceholderText("last column")
+        self.setToolTip(P["label_column"].tooltip())
+        self._value = None
+        self.textEdited.connect(self._edited)
+
+    def _edited(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            self._value = None
+        else:
+            try:
+                self._value = int(text)
+            except ValueError:
+                self._value = text
+
+    def put(self, value) -> None:
+        self._value = value
+        self.setText("" if value is None else str(value))
+
+    def get(self):
+        return self._value
 
 
 class DataPanel(QGroupBox):
@@ -19,22 +58,26 @@ class DataPanel(QGroupBox):
         super().__init__("Data", parent)
         self.setObjectName("dataPanel")
         items = [(spec.title, name, spec.description) for name, spec in datasets.DATASETS.items()]
-        self.dataset = combo(items, "datasetCombo", "The problem to learn; hover an entry for what it shows.")
-        self.samples = spin(8, 100_000, 300, "samplesSpin", "How many points the data set has.", 50)
-        self.noise = dspin(0.0, 5.0, 0.2, "noiseSpin", "How much random jitter blurs the classes.", 0.05, 2)
-        self.val = dspin(0.0, 0.9, 0.2, "valFractionSpin",
-                         "Share of the points held out to check the network on data it never trains on.", 0.05, 2)
-        self.seed = spin(0, 999_999, 0, "dataSeedSpin", "Which random sample of the data set to draw.")
+        self.dataset = choice_box(P["name"], items, "datasetCombo")
+        self.samples = NumberBox(P["n_samples"], "samplesSpin")
+        self.noise = NumberBox(P["noise"], "noiseSpin", default_shown=0.2)
+        self.val = NumberBox(P["val_fraction"], "valFractionSpin")
+        self.seed = NumberBox(P["seed"], "dataSeedSpin")
+        self.standardize = check_box(P["standardize"], "standardizeCheck")
         self.regenerate = QPushButton("Regenerate")
         self.regenerate.setObjectName("regenerateButton")
         self.regenerate.setToolTip("Draw a fresh sample of the data set (next data seed).")
-        self.centers = spin(2, 10, 4, "centersSpin", "How many blobs (one class each).")
-        self.arms = spin(2, 3, 2, "armsSpin", "How many spiral arms (one class each).")
+        #: the data sets' own numeric options (centers, arms, ...), one box each
+        self.options = {key: NumberBox(p, object_name(key, "Spin"))
+                        for key, p in DataConfig.extra_params().items() if p.kind in ("int", "float")}
+        self.centers = self.options.get("centers")
+        self.arms = self.options.get("arms")
         self.csv_path = QLineEdit()
         self.csv_path.setObjectName("csvPathEdit")
         self.csv_path.setReadOnly(True)
         self.csv_path.setPlaceholderText("no file chosen")
-        self.csv_path.setToolTip("The CSV file in use: numeric feature columns, the label in the last column.")
+        self.csv_path.setToolTip("The CSV file in use: numeric feature columns and a label column.")
+        self.label_column = LabelColumnEdit()
         self.open_csv = QPushButton("Open file…")
         self.open_csv.setObjectName("openCsvButton")
         self.open_csv.setToolTip("Choose a CSV file of your own data.")
@@ -44,6 +87,10 @@ class DataPanel(QGroupBox):
         self.feature_y = QComboBox()
         self.feature_y.setObjectName("featureYCombo")
         self.feature_y.setToolTip("The feature on the decision boundary's vertical axis.")
+        self.advanced = advanced_toggle("dataAdvancedButton")
+        self._features = (0, 1)  # the configuration's plane, until the data's feature names are known
+        self._memory: dict[str, tuple] = {}  # data set -> (n_samples, noise, plane) while another is shown
+        self._shown_name = self.dataset.currentData()
 
         seed_row = row_of((self.seed, 1), self.regenerate)
         csv_row = row_of((self.csv_path, 1), self.open_csv)
@@ -56,28 +103,32 @@ class DataPanel(QGroupBox):
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-        form.addRow("Data set", self.dataset)
+        form.addRow(P["name"].title, self.dataset)
         form.addRow("File", csv_row)
-        form.addRow("Points", self.samples)
-        form.addRow("Noise", self.noise)
-        form.addRow("Blobs", self.centers)
-        form.addRow("Arms", self.arms)
-        form.addRow("Validation", self.val)
-        form.addRow("Seed", seed_row)
+        form.addRow(P["label_column"].title, self.label_column)
+        form.addRow(P["n_samples"].title, self.samples)
+        form.addRow(P["noise"].title, self.noise)
+        for key, box in self.options.items():
+            form.addRow(P[key].title, box)
+        form.addRow(P["val_fraction"].title, self.val)
+        form.addRow(P["seed"].title, seed_row)
         form.addRow("Plane", feat_row)
+        form.addRow(self.advanced)
+        form.addRow("", self.standardize)
         self.form = form
-        self._rows = {"file": csv_row, "samples": self.samples, "noise": self.noise,
-                      "centers": self.centers, "arms": self.arms, "plane": feat_row}
+        self._rows = {"file": csv_row, "label_column": self.label_column, "samples": self.samples,
+                      "noise": self.noise, "plane": feat_row, "standardize": self.standardize, **self.options}
 
         self.dataset.currentIndexChanged.connect(self._dataset_changed)
-        for box in (self.samples, self.seed, self.centers, self.arms):
+        for box in (self.samples, self.seed, self.noise, self.val, *self.options.values()):
             box.valueChanged.connect(self.changed)
-        for box in (self.noise, self.val):
-            box.valueChanged.connect(self.changed)
+        self.standardize.toggled.connect(self.changed)
+        self.label_column.editingFinished.connect(self._label_edited)
         self.feature_x.currentIndexChanged.connect(self._features_changed)
         self.feature_y.currentIndexChanged.connect(self._features_changed)
         self.regenerate.clicked.connect(lambda: self.seed.setValue(self.seed.value() + 1))
         self.open_csv.clicked.connect(self._choose_csv)
+        self.advanced.toggled.connect(self._update_rows)
         self._update_rows()
 
     # -- visibility ------------------------------------------------------------
@@ -86,21 +137,23 @@ class DataPanel(QGroupBox):
 
     def _update_rows(self) -> None:
         spec = datasets.get(self.dataset.currentData())
+        own = {p.name for p in spec.schema}
         self._show("file", spec.name == "csv")
+        self._show("label_column", spec.name == "csv")
         self._show("samples", spec.uses_samples)
         self._show("noise", spec.uses_noise)
-        self._show("centers", "centers" in spec.params)
-        self._show("arms", "arms" in spec.params)
+        for key in self.options:
+            self._show(key, key in own)
         self._show("plane", self.feature_x.count() > 2)
+        self._show("standardize", self.advanced.isChecked())
 
     def _dataset_changed(self) -> None:
         spec = datasets.get(self.dataset.currentData())
-        for box in (self.samples, self.noise):
-            box.blockSignals(True)
-        self.samples.setValue(spec.default_samples if spec.name not in ("moons", "circles") else self.samples.value())
-        self.noise.setValue(spec.default_noise)
-        for box in (self.samples, self.noise):
-            box.blockSignals(False)
+        self._memory[self._shown_name] = (self.samples.get(), self.noise.get(), self._features)
+        self._shown_name = spec.name
+        samples, noise, self._features = self._memory.get(spec.name, (spec.default_samples, None, (0, 1)))
+        self.samples.put(samples)
+        self.noise.put(noise, spec.default_noise)
         self.set_feature_names([])
         self._update_rows()
         if spec.name == "csv" and not self.csv_path.text():
@@ -110,6 +163,12 @@ class DataPanel(QGroupBox):
 
     def _features_changed(self) -> None:
         if self.feature_x.count() and self.feature_x.currentIndex() != self.feature_y.currentIndex():
+            self._features = (self.feature_x.currentIndex(), self.feature_y.currentIndex())
+            self.changed.emit()
+
+    def _label_edited(self) -> None:
+        if self.dataset.currentData() == "csv" and self.label_column.isModified():
+            self.label_column.setModified(False)
             self.changed.emit()
 
     def _choose_csv(self) -> None:
@@ -119,53 +178,52 @@ class DataPanel(QGroupBox):
             self.changed.emit()
 
     def set_feature_names(self, names) -> None:
-        """Fill the boundary-plane combos once the data's features are known."""
+        """Fill the boundary-plane combos once the data's features are known (empty: none yet)."""
         names = list(names)
         current = [self.feature_x.itemText(i) for i in range(self.feature_x.count())]
-        if names == current:
-            return
-        for box, default in ((self.feature_x, 0), (self.feature_y, 1)):
+        if names != current:
+            for box in (self.feature_x, self.feature_y):
+                box.blockSignals(True)
+                box.clear()
+                box.addItems(names)
+                box.blockSignals(False)
+        fx, fy = self._features if max(self._features) < len(names) else (0, 1)
+        for box, index in ((self.feature_x, fx), (self.feature_y, fy)):
             box.blockSignals(True)
-            box.clear()
-            box.addItems(names)
-            if len(names) > default:
-                box.setCurrentIndex(default)
+            if index < box.count():
+                box.setCurrentIndex(index)
             box.blockSignals(False)
         self._update_rows()
 
     # -- config ------------------------------------------------------------------
     def values(self) -> dict:
-        spec = datasets.get(self.dataset.currentData())
-        out = {"name": spec.name, "val_fraction": round(self.val.value(), 4), "seed": self.seed.value()}
-        if spec.uses_samples:
-            out["n_samples"] = self.samples.value()
-        if spec.uses_noise:
-            out["noise"] = round(self.noise.value(), 4)
-        if "centers" in spec.params:
-            out["centers"] = self.centers.value()
-        if "arms" in spec.params:
-            out["arms"] = self.arms.value()
-        if spec.name == "csv":
-            out["path"] = self.csv_path.text() or None
-        if self.feature_x.count() > 2:
-            out["features"] = [self.feature_x.currentIndex(), self.feature_y.currentIndex()]
+        """Every data setting, exactly as loaded or edited (options of other data sets included)."""
+        out = {"name": self.dataset.currentData(), "n_samples": self.samples.get(), "noise": self.noise.get(),
+               "val_fraction": self.val.get(), "seed": self.seed.get(), "standardize": self.standardize.isChecked(),
+               "path": self.csv_path.text() or None, "label_column": self.label_column.get(),
+               "features": list(self._features)}
+        out.update({key: box.get() for key, box in self.options.items()})
         return out
 
-    def set_values(self, data) -> None:
+    def set_values(self, data: DataConfig) -> None:
         """Show a DataConfig without emitting ``changed``."""
-        widgets = (self.dataset, self.samples, self.noise, self.val, self.seed, self.centers, self.arms,
-                   self.feature_x, self.feature_y)
+        widgets = (self.dataset, self.standardize, self.feature_x, self.feature_y)
         for w in widgets:
             w.blockSignals(True)
         select(self.dataset, data.name)
         spec = datasets.get(data.name)
-        self.samples.setValue(data.n_samples)
-        self.noise.setValue(spec.default_noise if data.noise is None else data.noise)
-        self.val.setValue(data.val_fraction)
-        self.seed.setValue(data.seed)
-        self.centers.setValue(data.centers or spec.params.get("centers") or 4)
-        self.arms.setValue(data.arms or spec.params.get("arms") or 2)
+        self._shown_name = spec.name
+        self._memory.clear()
+        self.samples.put(data.n_samples)
+        self.noise.put(data.noise, spec.default_noise)
+        self.val.put(data.val_fraction)
+        self.seed.put(data.seed)
+        self.standardize.setChecked(data.standardize)
+        for key, box in self.options.items():
+            box.put(getattr(data, key))
         self.csv_path.setText(data.path or "")
+        self.label_column.put(data.label_column)
+        self._features = tuple(data.features)
         for w in widgets:
             w.blockSignals(False)
-        self._update_rows()
+        self.set_feature_names([])  # filled again once the data set is built (the window's rebuild)

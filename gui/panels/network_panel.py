@@ -1,4 +1,10 @@
-"""The Network panel: hidden layers, activations, initialisation and output head."""
+"""The Network panel: hidden layers, activations, initialisation and output head.
+
+Rows come from the model section's ``Param``s; an activation's own parameters
+(Leaky ReLU's slope, ELU's alpha, whatever a new activation declares) get a
+row each, shown while some layer uses that activation. The initialiser's
+parameter follows the chosen initialiser's range and default.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,17 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from engine import activations, initializers, losses
+from engine.config import MAX_LAYERS, PARAMS, ModelConfig
 
-from .common import combo, dspin, select, spin
+from .fields import NumberBox, advanced_toggle, choice_box, object_name, select
 
+P = PARAMS["model"]
 PRESETS = {"2": [2], "8-8": [8, 8], "16-16": [16, 16], "64-64-64": [64, 64, 64], "10×10": [10] * 10}
 SAME = "same"
+
+
+def _activation_items() -> list[tuple[str, str, str]]:
+    return [(cls.title, name, cls.description) for name, cls in activations.ACTIVATIONS.items()]
 
 
 class LayerEditor(QWidget):
@@ -22,13 +34,13 @@ class LayerEditor(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("layerEditor")
-        self.rows: list[tuple[QWidget, object, QComboBox]] = []
+        self.rows: list[tuple[QWidget, NumberBox, QComboBox]] = []
         self.rows_box = QVBoxLayout()
         self.rows_box.setContentsMargins(0, 0, 0, 0)
         self.rows_box.setSpacing(2)
         self.add_button = QPushButton("+ Layer")
         self.add_button.setObjectName("addLayerButton")
-        self.add_button.setToolTip("Add a hidden layer (a copy of the last one).")
+        self.add_button.setToolTip(f"Add a hidden layer (a copy of the last one); at most {MAX_LAYERS}.")
         self.add_button.clicked.connect(self._add_clicked)
         self.presets = QComboBox()
         self.presets.setObjectName("presetCombo")
@@ -50,10 +62,11 @@ class LayerEditor(QWidget):
         h.setContentsMargins(0, 0, 0, 0)
         label = QLabel(f"{len(self.rows) + 1}")
         label.setFixedWidth(18)
-        width_box = spin(1, 1024, width, f"layerWidth{len(self.rows) + 1}", "Number of units in this layer.")
-        act = combo([("same", SAME, "Use the activation chosen below.")]
-                    + [(cls.title, name, cls.description) for name, cls in activations.ACTIVATIONS.items()],
-                    f"layerActivation{len(self.rows) + 1}", "This layer's activation (overrides the one below).")
+        width_box = NumberBox(P["hidden"], f"layerWidth{len(self.rows) + 1}")
+        width_box.put(width)
+        act = choice_box(P["activation"], [("same", SAME, "Use the activation chosen below.")] + _activation_items(),
+                         f"layerActivation{len(self.rows) + 1}")
+        act.setToolTip("This layer's activation (overrides the one below).")
         select(act, override or SAME)
         remove = QToolButton()
         remove.setText("✕")
@@ -73,6 +86,8 @@ class LayerEditor(QWidget):
             row.layout().itemAt(0).widget().setText(str(i + 1))
 
     def _add_clicked(self) -> None:
+        if len(self.rows) >= MAX_LAYERS:
+            return
         width = self.rows[-1][1].value() if self.rows else 8
         self._make_row(width, None)
         self.changed.emit()
@@ -113,66 +128,76 @@ class NetworkPanel(QGroupBox):
         self.setObjectName("networkPanel")
         self.layers = LayerEditor()
         self.layers.set_layers([8, 8], None)
-        self.activation = combo([(cls.title, name, cls.description) for name, cls in activations.ACTIVATIONS.items()],
-                                "activationCombo", "The non-linearity after every hidden layer.")
-        self.slope = dspin(0.0, 1.0, 0.01, "leakySlopeSpin", "Leaky ReLU's slope for z < 0.", 0.01, 3)
-        self.alpha = dspin(0.01, 10.0, 1.0, "eluAlphaSpin", "ELU's alpha: how far below zero it can go.", 0.1, 2)
-        self.init = combo([(cls.title, name, cls.description) for name, cls in initializers.INITIALIZERS.items()],
-                          "initCombo", "How the weights are drawn before training.")
-        self.init_param = dspin(-100.0, 100.0, 1.0, "initParamSpin", "The initialiser's own parameter.", 0.01, 4)
-        self.bias = combo([(name.replace("_", " ").capitalize(), name, tip)
-                           for name, tip in initializers.BIAS_INITIALIZERS.items()],
-                          "biasInitCombo", "How the biases start.")
-        self.bias_value = dspin(-20.0, 20.0, 0.0, "biasValueSpin", "The value every bias starts at.", 0.1, 3)
-        self.output = combo([(cls.title, name, cls.description) for name, cls in losses.HEADS.items()],
-                            "outputCombo", "The output layer's function and the loss it is trained on.")
+        self.activation = choice_box(P["activation"], _activation_items(), "activationCombo")
+        #: each activation parameter's box, and the activations that use it
+        self.act_params = {key: NumberBox(p, object_name(key, "Spin")) for key, p in ModelConfig.extra_params().items()}
+        self._owners = {key: {name for name, cls in activations.ACTIVATIONS.items()
+                              if any(q.name == key for q in cls.schema)} for key in self.act_params}
+        self.slope = self.act_params.get("leaky_slope")
+        self.alpha = self.act_params.get("elu_alpha")
+        self.init = choice_box(P["init"], [(cls.title, name, cls.description)
+                                           for name, cls in initializers.INITIALIZERS.items()], "initCombo")
+        self.init_param = NumberBox(ModelConfig.init_param_for(self.init.currentData()), "initParamSpin")
+        self.bias = choice_box(P["bias_init"], [(name.replace("_", " ").capitalize(), name, tip)
+                                                for name, tip in initializers.BIAS_INITIALIZERS.items()],
+                               "biasInitCombo")
+        self.bias_value = NumberBox(P["bias_value"], "biasValueSpin")
+        self.output = choice_box(P["output"], [(cls.title, name, cls.description) for name, cls in losses.HEADS.items()],
+                                 "outputCombo")
+        self.dtype = choice_box(P["dtype"], [("float64 (exact)", "float64", "Double precision: the reference."),
+                                             ("float32 (faster)", "float32", "Single precision: about twice "
+                                              "as fast on big layers, seven significant digits.")], "dtypeCombo")
+        self.advanced = advanced_toggle("networkAdvancedButton")
         self.summary = QLabel()
         self.summary.setObjectName("architectureLabel")
         self.summary.setWordWrap(True)
         self.summary.setToolTip("The architecture and its number of trainable parameters.")
-        select(self.activation, "tanh")
-        select(self.init, "xavier")
+        self._per_layer_given = False  # the configuration listed one activation per layer
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         form.addRow("Hidden", self.layers)
-        form.addRow("Activation", self.activation)
-        form.addRow("Leaky slope", self.slope)
-        form.addRow("ELU alpha", self.alpha)
-        form.addRow("Initialiser", self.init)
-        self.init_label = QLabel("std")
+        form.addRow(P["activation"].title, self.activation)
+        for key, box in self.act_params.items():
+            form.addRow(P[key].title, box)
+        form.addRow(P["init"].title, self.init)
+        self.init_label = QLabel(self.init_param.param.title)
         form.addRow(self.init_label, self.init_param)
-        form.addRow("Biases", self.bias)
-        form.addRow("Bias value", self.bias_value)
-        form.addRow("Output", self.output)
+        form.addRow(P["bias_init"].title, self.bias)
+        form.addRow(P["bias_value"].title, self.bias_value)
+        form.addRow(P["output"].title, self.output)
+        form.addRow(self.advanced)
+        form.addRow(P["dtype"].title, self.dtype)
         form.addRow(self.summary)
         self.form = form
 
         self.layers.changed.connect(self._changed)
-        for box in (self.activation, self.init, self.bias, self.output):
+        for box in (self.activation, self.bias, self.output, self.dtype):
             box.currentIndexChanged.connect(self._changed)
-        for box in (self.slope, self.alpha, self.init_param, self.bias_value):
+        for box in (*self.act_params.values(), self.init_param, self.bias_value):
             box.valueChanged.connect(self._changed)
         self.init.currentIndexChanged.connect(self._init_changed)
-        self._init_changed()
+        self.advanced.toggled.connect(self._update_rows)
         self._update_rows()
 
     def _init_changed(self) -> None:
-        cls = initializers.INITIALIZERS[self.init.currentData()]
-        if cls.params:
-            key, default = next(iter(cls.params.items()))
-            self.init_label.setText(key)
-            self.init_param.blockSignals(True)
-            self.init_param.setValue(default)
-            self.init_param.blockSignals(False)
-        self._update_rows()
+        """A new initialiser: its own parameter, at its default."""
+        self._follow_init(None)
+        self._changed()
+
+    def _follow_init(self, value) -> None:
+        param = ModelConfig.init_param_for(self.init.currentData())
+        self.init_param.set_param(param, None)
+        self.init_param.put(value)
+        self.init_label.setText(param.title)
 
     def _update_rows(self) -> None:
         used = {self.activation.currentData()} | {o for o in self.layers.overrides() if o}
-        self.form.setRowVisible(self.slope, "leaky_relu" in used)
-        self.form.setRowVisible(self.alpha, "elu" in used)
-        self.form.setRowVisible(self.init_param, bool(initializers.INITIALIZERS[self.init.currentData()].params))
+        for key, box in self.act_params.items():
+            self.form.setRowVisible(box, bool(used & self._owners[key]))
+        self.form.setRowVisible(self.init_param, bool(initializers.INITIALIZERS[self.init.currentData()].schema))
         self.form.setRowVisible(self.bias_value, self.bias.currentData() == "constant")
+        self.form.setRowVisible(self.dtype, self.advanced.isChecked())
 
     def _changed(self) -> None:
         self._update_rows()
@@ -182,38 +207,33 @@ class NetworkPanel(QGroupBox):
         self.summary.setText(text)
 
     def values(self) -> dict:
+        """Every model setting, exactly as loaded or edited."""
         overrides = self.layers.overrides()
         out = {"hidden": self.layers.widths(), "activation": self.activation.currentData(),
-               "leaky_slope": round(self.slope.value(), 6), "elu_alpha": round(self.alpha.value(), 6),
-               "init": self.init.currentData(), "bias_init": self.bias.currentData(),
-               "bias_value": round(self.bias_value.value(), 6), "output": self.output.currentData()}
+               "init": self.init.currentData(), "init_param": self.init_param.get(),
+               "bias_init": self.bias.currentData(), "bias_value": self.bias_value.get(),
+               "output": self.output.currentData(), "dtype": self.dtype.currentData(),
+               "activations": None}
         if any(overrides):
             out["activations"] = [o or out["activation"] for o in overrides]
-        if initializers.INITIALIZERS[out["init"]].params:
-            out["init_param"] = round(self.init_param.value(), 6)
+        out.update({key: box.get() for key, box in self.act_params.items()})
         return out
 
-    def set_values(self, model) -> None:
-        boxes = (self.activation, self.init, self.bias, self.output, self.slope, self.alpha, self.init_param,
-                 self.bias_value)
+    def set_values(self, model: ModelConfig) -> None:
+        boxes = (self.activation, self.init, self.bias, self.output, self.dtype)
         for w in boxes:
             w.blockSignals(True)
-        overrides = None
-        if model.activations:
-            overrides = [a if a != model.activation else None for a in model.activations]
-        self.layers.set_layers(model.hidden, overrides)
+        # a per-layer list is shown name by name (never as "same"), so it reads back as a list
+        self.layers.set_layers(model.hidden, list(model.activations) if model.activations else None)
         select(self.activation, model.activation)
         select(self.init, model.init)
         select(self.bias, model.bias_init)
         select(self.output, model.output)
-        self.slope.setValue(model.leaky_slope)
-        self.alpha.setValue(model.elu_alpha)
-        cls = initializers.INITIALIZERS[model.init]
-        if cls.params:
-            key, default = next(iter(cls.params.items()))
-            self.init_label.setText(key)
-            self.init_param.setValue(default if model.init_param is None else model.init_param)
-        self.bias_value.setValue(model.bias_value)
+        select(self.dtype, model.dtype)
+        for key, box in self.act_params.items():
+            box.put(getattr(model, key))
+        self._follow_init(model.init_param)
+        self.bias_value.put(model.bias_value)
         for w in boxes:
             w.blockSignals(False)
         self._update_rows()

@@ -1,4 +1,9 @@
-"""The Training panel: optimiser and its hyper-parameters, learning rate, batches, epochs."""
+"""The Training panel: optimiser and its hyper-parameters, learning rate, batches, epochs.
+
+Rows come from the train section's ``Param``s and the optimisers' own (a
+constant appears while the chosen optimiser uses it). The learning rate has a
+log-scale slider beside its box; the box holds any rate the engine accepts.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QSlider
 
 from engine import optimizers
+from engine.config import PARAMS, TrainConfig
 
-from .common import combo, dspin, row_of, select, spin
+from .fields import NumberBox, row_of, advanced_toggle, check_box, choice_box, object_name, select
 
-LR_MIN, LR_MAX = 1e-5, 10.0
-SLIDER_STEPS = 600  # positions on the log-scale slider
-
-HYPER_TIPS = {
-    "momentum": "How much of the previous step carries into the next (0 = none).",
-    "rho": "How fast RMSProp forgets old squared gradients (closer to 1 = longer memory).",
-    "beta1": "Adam's decay rate for its average of gradients.",
-    "beta2": "Adam's decay rate for its average of squared gradients.",
-    "eps": "A tiny number that keeps the division finite.",
-}
+P = PARAMS["train"]
+LR_MIN, LR_MAX = 1e-5, P["lr"].hi  # the slider's span; the box takes any valid rate
+SLIDER_STEPS = 700  # positions on the log-scale slider
 
 
 class TrainingPanel(QGroupBox):
@@ -30,58 +29,58 @@ class TrainingPanel(QGroupBox):
     def __init__(self, parent=None):
         super().__init__("Training", parent)
         self.setObjectName("trainingPanel")
-        self.optimizer = combo([(cls.title, name, cls.description) for name, cls in optimizers.OPTIMIZERS.items()],
-                               "optimizerCombo", "The rule that turns gradients into weight updates.")
-        select(self.optimizer, "adam")
-        self.hyper = {
-            "momentum": dspin(0.0, 0.9999, 0.9, "momentumSpin", HYPER_TIPS["momentum"], 0.05, 4),
-            "rho": dspin(0.0, 0.9999, 0.9, "rhoSpin", HYPER_TIPS["rho"], 0.01, 4),
-            "beta1": dspin(0.0, 0.9999, 0.9, "beta1Spin", HYPER_TIPS["beta1"], 0.01, 4),
-            "beta2": dspin(0.0, 0.999999, 0.999, "beta2Spin", HYPER_TIPS["beta2"], 0.001, 6),
-            "eps": dspin(1e-12, 1.0, 1e-8, "epsSpin", HYPER_TIPS["eps"], 1e-8, 10),
-        }
+        self.optimizer = choice_box(P["optimizer"], [(cls.title, name, cls.description)
+                                                     for name, cls in optimizers.OPTIMIZERS.items()], "optimizerCombo")
+        #: the optimisers' constants (momentum, rho, beta1, beta2, eps, ...), one box each
+        self.hyper = {key: NumberBox(p, object_name(key, "Spin")) for key, p in TrainConfig.extra_params().items()}
         self.lr_slider = QSlider(Qt.Horizontal)
         self.lr_slider.setObjectName("learningRateSlider")
         self.lr_slider.setRange(0, SLIDER_STEPS)
-        self.lr_slider.setToolTip("Learning rate on a log scale, from 0.00001 to 10; it applies at once.")
-        self.lr = dspin(LR_MIN, LR_MAX, 0.03, "learningRateSpin",
-                        "Step size of each update; it applies at once, even mid-run.", 0.01, 5)
-        self.batch = spin(1, 100_000, 32, "batchSizeSpin", "Samples per update (mini-batch size).", 8)
+        self.lr_slider.setToolTip(f"Learning rate on a log scale, from {LR_MIN:g} to {LR_MAX:g}; it applies at once.")
+        self.lr = NumberBox(P["lr"], "learningRateSpin")
+        self.batch = NumberBox(TrainConfig.BATCH, "batchSizeSpin")
         self.full_batch = QCheckBox("Full batch")
         self.full_batch.setObjectName("fullBatchCheck")
         self.full_batch.setToolTip("Use the whole training set for every update (always so for gradient descent).")
-        self.epochs = spin(1, 1_000_000, 300, "epochsSpin", "Training stops after this many passes over the data.", 50)
-        self.reduction = combo([("mean over the batch", "mean", "The loss is averaged: lr means the same "
-                                 "step whatever the batch size."),
-                                ("sum over the batch", "sum", "The loss is summed: the same lr takes a "
-                                 "step batch-size times larger.")],
-                               "reductionCombo", "How the batch's losses are combined; it changes what lr means.")
-        self.seed = spin(0, 999_999, 0, "trainSeedSpin", "Seed of the initial weights and the shuffling.")
-        self.l2 = dspin(0.0, 10.0, 0.0, "l2Spin", "L2 penalty on the weights (weight decay); 0 = none.", 1e-4, 5)
+        self.epochs = NumberBox(P["epochs"], "epochsSpin")
+        self.reduction = choice_box(P["loss_reduction"], [
+            ("mean over the batch", "mean", "The loss is averaged: lr means the same step whatever the batch size."),
+            ("sum over the batch", "sum", "The loss is summed: the same lr takes a step batch-size times larger.")],
+            "reductionCombo")
+        self.seed = NumberBox(P["seed"], "trainSeedSpin")
+        self.l2 = NumberBox(P["l2"], "l2Spin")
+        self.l1 = NumberBox(P["l1"], "l1Spin")
+        self.with_replacement = check_box(P["with_replacement"], "withReplacementCheck")
+        self.advanced = advanced_toggle("trainingAdvancedButton")
 
         lr_row = row_of((self.lr_slider, 1), self.lr)
         batch_row = row_of((self.batch, 1), self.full_batch)
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-        form.addRow("Optimiser", self.optimizer)
+        form.addRow(P["optimizer"].title, self.optimizer)
         for key, box in self.hyper.items():
-            form.addRow(key.capitalize() if key != "eps" else "Epsilon", box)
-        form.addRow("Learning rate", lr_row)
-        form.addRow("Batch", batch_row)
-        form.addRow("Loss", self.reduction)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("L2 penalty", self.l2)
-        form.addRow("Seed", self.seed)
+            form.addRow(P[key].title, box)
+        form.addRow(P["lr"].title, lr_row)
+        form.addRow(TrainConfig.BATCH.title, batch_row)
+        form.addRow(P["loss_reduction"].title, self.reduction)
+        form.addRow(P["epochs"].title, self.epochs)
+        form.addRow(P["l2"].title, self.l2)
+        form.addRow(P["seed"].title, self.seed)
+        form.addRow(self.advanced)
+        form.addRow(P["l1"].title, self.l1)
+        form.addRow("", self.with_replacement)
         self.form = form
 
         self.optimizer.currentIndexChanged.connect(self._optimizer_changed)
-        for box in (*self.hyper.values(), self.batch, self.epochs, self.seed, self.l2):
+        for box in (*self.hyper.values(), self.batch, self.epochs, self.seed, self.l2, self.l1):
             box.valueChanged.connect(self.changed)
         self.reduction.currentIndexChanged.connect(self.changed)
+        self.with_replacement.toggled.connect(self.changed)
         self.full_batch.toggled.connect(self._full_batch_toggled)
         self.lr_slider.valueChanged.connect(self._slider_moved)
         self.lr.valueChanged.connect(self._spin_changed)
+        self.advanced.toggled.connect(lambda: self._optimizer_changed(emit=False))
         self._sync_slider()
         self._optimizer_changed(emit=False)
 
@@ -92,21 +91,19 @@ class TrainingPanel(QGroupBox):
         return 10 ** (math.log10(LR_MIN) + frac * (math.log10(LR_MAX) - math.log10(LR_MIN)))
 
     def _sync_slider(self) -> None:
-        frac = (math.log10(self.lr.value()) - math.log10(LR_MIN)) / (math.log10(LR_MAX) - math.log10(LR_MIN))
+        lr = min(max(self.lr.value(), LR_MIN), LR_MAX)
+        frac = (math.log10(lr) - math.log10(LR_MIN)) / (math.log10(LR_MAX) - math.log10(LR_MIN))
         self.lr_slider.blockSignals(True)
         self.lr_slider.setValue(round(frac * SLIDER_STEPS))
         self.lr_slider.blockSignals(False)
 
     def _slider_moved(self, pos: int) -> None:
-        lr = float(f"{self.slider_to_lr(pos):.2g}")  # round to two significant digits
-        self.lr.blockSignals(True)
-        self.lr.setValue(lr)
-        self.lr.blockSignals(False)
+        self.lr.put(float(f"{self.slider_to_lr(pos):.2g}"))  # two significant digits
         self.lr_changed.emit(self.lr.value())
 
     def _spin_changed(self, value: float) -> None:
         self._sync_slider()
-        self.lr_changed.emit(value)
+        self.lr_changed.emit(self.lr.value())
 
     # -- visibility ------------------------------------------------------------------
     def _optimizer_changed(self, *_, emit: bool = True) -> None:
@@ -115,6 +112,9 @@ class TrainingPanel(QGroupBox):
             self.form.setRowVisible(box, key in cls.hyper)
         self.full_batch.setEnabled(not cls.full_batch)
         self.batch.setEnabled(not (cls.full_batch or self.full_batch.isChecked()))
+        advanced = self.advanced.isChecked()
+        self.form.setRowVisible(self.l1, advanced)
+        self.form.setRowVisible(self.with_replacement, advanced)
         if emit:
             self.changed.emit()
 
@@ -124,29 +124,31 @@ class TrainingPanel(QGroupBox):
 
     # -- config ----------------------------------------------------------------------
     def values(self) -> dict:
-        out = {"optimizer": self.optimizer.currentData(), "lr": self.lr.value(), "epochs": self.epochs.value(),
-               "batch_size": None if self.full_batch.isChecked() else self.batch.value(),
-               "loss_reduction": self.reduction.currentData(), "seed": self.seed.value(),
-               "l2": self.l2.value()}
-        out.update({key: box.value() for key, box in self.hyper.items()})
+        """Every training setting, exactly as loaded or edited."""
+        out = {"optimizer": self.optimizer.currentData(), "lr": self.lr.get(), "epochs": self.epochs.get(),
+               "batch_size": None if self.full_batch.isChecked() else self.batch.get(),
+               "loss_reduction": self.reduction.currentData(), "seed": self.seed.get(),
+               "l2": self.l2.get(), "l1": self.l1.get(), "with_replacement": self.with_replacement.isChecked()}
+        out.update({key: box.get() for key, box in self.hyper.items()})
         return out
 
-    def set_values(self, train) -> None:
-        boxes = (self.optimizer, self.lr, self.batch, self.epochs, self.reduction, self.seed, self.l2,
-                 self.full_batch, *self.hyper.values())
+    def set_values(self, train: TrainConfig) -> None:
+        boxes = (self.optimizer, self.reduction, self.full_batch, self.with_replacement)
         for w in boxes:
             w.blockSignals(True)
         select(self.optimizer, train.optimizer)
-        self.lr.setValue(train.lr)
+        self.lr.put(train.lr)
         self.full_batch.setChecked(train.batch_size is None)
         if train.batch_size is not None:
-            self.batch.setValue(train.batch_size)
-        self.epochs.setValue(train.epochs)
+            self.batch.put(train.batch_size)
+        self.epochs.put(train.epochs)
         select(self.reduction, train.loss_reduction)
-        self.seed.setValue(train.seed)
-        self.l2.setValue(train.l2)
+        self.seed.put(train.seed)
+        self.l2.put(train.l2)
+        self.l1.put(train.l1)
+        self.with_replacement.setChecked(train.with_replacement)
         for key, box in self.hyper.items():
-            box.setValue(getattr(train, key))
+            box.put(getattr(train, key))
         for w in boxes:
             w.blockSignals(False)
         self._sync_slider()
