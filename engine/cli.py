@@ -240,6 +240,7 @@ def _table(headers: list[str], rows: list[list[str]], right: int = 0) -> list[st
 # -- run ---------------------------------------------------------------------------------------------
 def _cmd_run(args, out: Writer, err: Writer) -> int:
     from .report import build_report, write_report
+    from .runner import run_to_end
 
     cfg = _override(_load(args.config), epochs=args.epochs, seed=args.seed)
     _check_out(args.out)
@@ -247,10 +248,7 @@ def _cmd_run(args, out: Writer, err: Writer) -> int:
     session.want_diagnostics = True
     session.boundary_resolution = None
     session.snapshot_every = 2**62  # the per-epoch history carries the curves; one final snapshot
-    final = None
-    for snap in session.run():
-        if snap is not None:
-            final = snap
+    final = run_to_end(session)
     report = build_report(session, final)
     write_report(report, args.out)
     line = (f"{report['stopped_reason']}: {final.epoch} epochs, train accuracy {_fmt(final.train_accuracy)}, "

@@ -7,6 +7,14 @@ or Qt: the window's worker iterates it in a QThread, the CLI and the tests
 iterate it directly. The controls (pause, resume, stop, step_epoch, set_lr)
 only set flags that the loop reads between steps, so another thread may call
 them while ``run()`` is iterating.
+
+Its helpers have their own homes: batches.py (which rows a step sees),
+history.py (the per-epoch curves), checkpoint.py (the weights a diverged run
+falls back to). Why the rest stays here, in under 500 lines: the loop, the epoch
+metrics and the snapshots share one piece of state, the network's last
+forward/backward pass (``_pending``, ``_diag_pass``): a full-batch step's pass
+*is* the epoch's evaluation, and a snapshot reuses the evaluation's pass.
+Splitting them would hand that state between objects inside the hot loop.
 """
 
 from __future__ import annotations
@@ -20,8 +28,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import datasets, optimizers, probes
+from .batches import Batcher, spread_rows
+from .checkpoint import Fallback
 from .config import Config, ConfigError
 from .datasets import Dataset
+from .history import HistoryBuffer
 from .network import Network
 from .snapshot import Alert, BoundaryGrid, History, Snapshot
 
@@ -39,80 +50,14 @@ _RATE_WINDOW = 0.25  # seconds of training over which steps_per_second is measur
 _FINAL = ("completed", "diverged", "stopped")
 
 
-class _HistoryBuffer:
-    """Per-epoch curves in arrays that grow by doubling; ``freeze`` copies the filled part.
-
-    Appending is a few element writes; a snapshot copies contiguous slices
-    (a memcpy), however long the run has been.
-    """
-
-    _SCALARS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
-    _LAYERED = ("grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction")
-
-    def __init__(self, n_layers: int, capacity: int = 256):
-        self.n_layers = n_layers
-        self.size = 0
-        self.epochs = np.zeros(capacity, dtype=np.int64)
-        self.scalars = np.zeros((len(self._SCALARS), capacity))
-        self.layered = np.zeros((len(self._LAYERED), capacity, n_layers))
-
-    def append(self, epoch: int, scalars: tuple[float, float, float, float], curves) -> None:
-        i = self.size
-        if i == len(self.epochs):
-            grow = len(self.epochs)
-            self.epochs = np.concatenate((self.epochs, np.zeros(grow, dtype=np.int64)))
-            self.scalars = np.concatenate((self.scalars, np.zeros((len(self._SCALARS), grow))), axis=1)
-            self.layered = np.concatenate(
-                (self.layered, np.zeros((len(self._LAYERED), grow, self.n_layers))), axis=1)
-        self.epochs[i] = epoch
-        self.scalars[:, i] = scalars
-        self.layered[:, i, :] = curves
-        self.size = i + 1
-
-    def last(self) -> tuple[float, float, float, float]:
-        """(train loss, val loss, train accuracy, val accuracy) of the last entry."""
-        return tuple(float(v) for v in self.scalars[:, self.size - 1])
-
-    def freeze(self) -> History:
-        n = self.size
-        s, lay = self.scalars[:, :n], self.layered[:, :n, :]
-        return History(self.epochs[:n].copy(), s[0].copy(), s[1].copy(), s[2].copy(), s[3].copy(),
-                       lay[0].copy(), lay[1].copy(), lay[2].copy(), lay[3].copy())
-
-
-class _Checkpoint:
-    """A copy of every weight and bias, refreshed in place (no allocation, one
-    slice assignment per array) and labelled with the epoch and step it is from."""
-
-    __slots__ = ("weights", "_pairs", "epoch", "step")
-
-    def __init__(self, network: Network):
-        self.weights = network.get_weights()
-        self._pairs = [(copy, param.value) for (W, b), layer in zip(self.weights, network.layers)
-                       for copy, param in ((W, layer.W), (b, layer.b))]
-        self.epoch = self.step = 0
-
-    def save(self, epoch: int, step: int) -> None:
-        for copy, value in self._pairs:
-            copy[...] = value
-        self.epoch, self.step = epoch, step
-
-
 class Session:
     """Data, network and optimiser for one configuration, and the loop that trains them.
 
     Randomness: ``config.train.seed`` drives everything. The network draws its
-    weights from ``default_rng(seed)``; the session shuffles (or draws batches
-    with replacement) from an independent stream spawned from the same seed.
-    Equal seeds give bit-identical runs, whatever snapshots are taken.
-
-    Batches: an epoch is one pass over the training set, shuffled anew each
-    epoch, in batches of ``batch_size`` (the last one smaller). With
-    ``with_replacement`` every batch is ``batch_size`` samples drawn with
-    replacement (it may exceed the training set) and an epoch is
-    ceil(n_train / batch_size) such batches. Full batch (``batch_size`` null,
-    optimiser ``gd``, or a batch as large as the set) uses the whole set, in
-    order, for every step.
+    weights from ``default_rng(seed)``; the batches (``batches.Batcher``:
+    shuffled each epoch, with replacement, or full batch) come from an
+    independent stream spawned from the same seed. Equal seeds give
+    bit-identical runs, whatever snapshots are taken.
 
     Epoch metrics (``epoch_diagnostics``, default True) describe the weights at
     the end of each epoch, exactly, not as a running average of batch losses:
@@ -136,9 +81,9 @@ class Session:
     backward pass over the diagnostic sample, reused when the epoch's
     evaluation has just made it.
 
-    Divergence: after each epoch the session keeps a copy of the weights (a
-    few arrays); a non-finite loss brings back the last epoch-end weights
-    whose loss was finite, and the final snapshot describes them.
+    Divergence: after each epoch the session keeps a copy of the weights
+    (``checkpoint.Fallback``); a non-finite loss brings back the last
+    epoch-end weights whose loss was finite, and the final snapshot describes them.
     """
 
     def __init__(self, config: Config, dataset: Dataset | None = None, epoch_diagnostics: bool = True):
@@ -178,23 +123,17 @@ class Session:
         # the fixed sample the snapshots' layer statistics come from: the whole training
         # set when it is small, else DIAGNOSTIC_SAMPLE rows spread evenly through it
         self._sample_is_all = n <= DIAGNOSTIC_SAMPLE
-        self.diagnostic_rows = self._spread_rows(n, DIAGNOSTIC_SAMPLE)
+        self.diagnostic_rows = spread_rows(n, DIAGNOSTIC_SAMPLE)
         self._Xd, self._Td = self._X[self.diagnostic_rows], self._T[self.diagnostic_rows]
-        self.evaluation_rows = self._spread_rows(n, EVALUATION_SAMPLE)
+        self.evaluation_rows = spread_rows(n, EVALUATION_SAMPLE)
         if len(self.evaluation_rows) == n:
             self._Xe, self._ye, self._Te = self._X, self._y, self._T
         else:
             rows = self.evaluation_rows
             self._Xe, self._ye, self._Te = self._X[rows], self._y[rows], self._T[rows]
-        self.with_replacement = bool(t.with_replacement) and not t.full_batch
-        if t.full_batch:
-            self.batch_size = n
-        elif self.with_replacement:
-            self.batch_size = t.batch_size
-        else:
-            self.batch_size = min(t.batch_size, n)
-        self.full_batch = self.batch_size == n and not self.with_replacement
-        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self._batches = b = Batcher(self._X, self._T, t.batch_size, t.full_batch, t.with_replacement, t.seed)
+        self.batch_size, self.full_batch, self.with_replacement = b.batch_size, b.full_batch, b.with_replacement
+        self.steps_per_epoch = b.steps_per_epoch
         self._initial = net.get_weights()
         # controls, read by the loop between steps
         self.snapshot_every = 1
@@ -208,13 +147,6 @@ class Session:
         self._grid_cache: tuple | None = None
         self._reset_state()
 
-    @staticmethod
-    def _spread_rows(n: int, limit: int) -> np.ndarray:
-        """All n row indices, or ``limit`` of them spread evenly from the first to the last."""
-        if n <= limit:
-            return np.arange(n)
-        return np.linspace(0, n - 1, limit).round().astype(np.intp)
-
     # -- state -------------------------------------------------------------------
     @property
     def config(self) -> Config:
@@ -227,17 +159,16 @@ class Session:
 
     def _reset_state(self) -> None:
         net = self.network
-        self._rng = np.random.default_rng(np.random.SeedSequence(self._config.train.seed).spawn(1)[0])
+        self._batches.reset(self._config.train.seed)
         self.optimizer.reset()
         self.step = 0
         self.epoch = 0
         self.status = "idle"
         self._pos = 0  # steps taken in the current epoch
-        self._Xs, self._Ts = self._X, self._T  # this epoch's shuffled order
         self._stop = False
         with self._lock:
             self._step_requests = 0
-        self._history = _HistoryBuffer(len(net.layers))
+        self._history = HistoryBuffer(len(net.layers))
         self._pending: tuple[int, float, float] | None = None  # full batch: (epoch, val loss, val acc)
         self._bins: dict = {}
         self._W_before: list[np.ndarray] | None = None
@@ -245,9 +176,7 @@ class Session:
         #: (step, gradient scale) when the network's kept pass is the snapshot's diagnostic
         #: pass (over the diagnostic sample) at the current weights, so a snapshot may reuse it
         self._diag_pass: tuple[int, float] = (-1, 1.0)
-        # divergence checkpoints: `_good` gave a finite loss; `_candidate` awaits that check
-        self._good, self._candidate = _Checkpoint(net), _Checkpoint(net)
-        self._candidate_open = False
+        self._fallback = Fallback(net)  # divergence checkpoints
         self._bad_loss = math.nan
         self._bad_epoch = 0
         self._final_snapshot: Snapshot | None = None
@@ -366,25 +295,14 @@ class Session:
         loss_and_backward, opt_step = net.loss_and_backward, opt.step
         reduction = self._config.train.loss_reduction
         epochs = self._config.train.epochs
-        X, T, n, bs = self._X, self._T, len(self._y), self.batch_size
-        spe, full, replace, rng = self.steps_per_epoch, self.full_batch, self.with_replacement, self._rng
+        draw, spe, fallback = self._batches.draw, self.steps_per_epoch, self._fallback
         diagnostics = self.epoch_diagnostics
         copy_before = until - 1 if self.want_diagnostics and not one_epoch else -1
         if one_epoch and self.want_diagnostics:
             copy_before = self.step + spe - self._pos - 1
         while True:
             pos = self._pos
-            if full:
-                Xb, Tb = X, T
-            elif replace:
-                idx = rng.integers(0, n, bs)
-                Xb, Tb = X[idx], T[idx]
-            else:
-                if pos == 0:
-                    order = rng.permutation(n)
-                    self._Xs, self._Ts = X[order], T[order]
-                start = pos * bs
-                Xb, Tb = self._Xs[start:start + bs], self._Ts[start:start + bs]
+            Xb, Tb = draw(pos)
             if self.step == copy_before:
                 self._W_before = [layer.W.value.copy() for layer in net.layers]
                 self._W_before_step = self.step + 1
@@ -393,8 +311,8 @@ class Session:
                 self._bad_loss = loss
                 self._bad_epoch = self.epoch if pos == 0 and self.epoch > 0 else self.epoch + 1
                 return False
-            if self._candidate_open:
-                self._promote_candidate()  # the epoch-end weights gave a finite loss
+            if fallback.candidate_open:
+                fallback.promote()  # the epoch-end weights gave a finite loss
             if self._pending is not None:
                 self._record_pending(loss)  # this forward pass is the last epoch's evaluation
             opt_step()
@@ -411,10 +329,10 @@ class Session:
             if self.step >= until or self._stop or (self._paused and not one_epoch):
                 return True
 
-    # -- epochs, history, checkpoints ---------------------------------------------------------
+    # -- epochs: metrics and history ----------------------------------------------------------
     def _end_epoch(self, diagnostics: bool) -> bool:
         """Close an epoch: checkpoint, then record (or, full batch, prepare) its history entry."""
-        self._checkpoint()
+        self._fallback.save_candidate(self.epoch, self.step)  # the fallback once its loss is finite
         if not diagnostics:
             return True
         val_loss, val_acc = self._evaluate(self._Xv, self._yv, self._Tv)
@@ -440,7 +358,7 @@ class Session:
             net.loss_and_backward(self._Xd, self._Td, "mean")
             curves = ([probes.grad_mean_abs(layer.W.grad) for layer in net.layers],) + curves[1:]
         self._diag_pass = (self.step, 1.0)  # the network now holds the snapshot's diagnostic pass
-        self._promote_candidate()
+        self._fallback.promote()
         self._history.append(self.epoch, (loss, val_loss, acc, val_acc), curves)
         return True
 
@@ -474,21 +392,11 @@ class Session:
         loss = self.network.loss_and_backward(self._X, self._T, self._config.train.loss_reduction)
         if not self._finite_or_fail(loss):
             return False
-        self._promote_candidate()
+        self._fallback.promote()
         self._record_pending(loss)
         if self._sample_is_all:
             self._diag_pass = (self.step, 1.0 / len(self._y) if self._config.train.loss_reduction == "sum" else 1.0)
         return True
-
-    def _checkpoint(self) -> None:
-        """Copy the epoch-end weights; they become the fallback once they give a finite loss."""
-        self._candidate.save(self.epoch, self.step)
-        self._candidate_open = True
-
-    def _promote_candidate(self) -> None:
-        if self._candidate_open:
-            self._good, self._candidate = self._candidate, self._good
-            self._candidate_open = False
 
     def _evaluate(self, X: np.ndarray, y: np.ndarray, T: np.ndarray) -> tuple[float, float]:
         """(mean loss per sample, accuracy) of the current weights on one set; NaN if it is empty."""
@@ -565,11 +473,11 @@ class Session:
 
     def _diverged(self) -> Snapshot:
         """End the run on the last finite weights: the final snapshot describes them."""
-        good = self._good
+        good = self._fallback.good
         self.network.set_weights(good.weights)
         self.epoch, self.step, self._pos = good.epoch, good.step, 0
         self._pending = None
-        self._candidate_open = False
+        self._fallback.discard_candidate()
         self._diag_pass = (-1, 1.0)
         what = "NaN" if math.isnan(self._bad_loss) else "infinite"
         text = (f"Training diverged at epoch {max(1, self._bad_epoch)} (loss is {what}): "

@@ -187,16 +187,14 @@ def run_one(config: dict, diagnostics: bool = False) -> dict:
 
     The same training as ``main.py run`` of that config: equal seeds give equal numbers.
     """
+    from .runner import run_to_end
     from .session import Session
 
     session = Session(Config.from_dict(config))
     session.want_diagnostics = diagnostics
     session.boundary_resolution = None
     session.snapshot_every = 2**62  # only the final snapshot
-    final = None
-    for snap in session.run():
-        if snap is not None:
-            final = snap
+    final = run_to_end(session)
     return {
         "train_loss": final.train_loss, "val_loss": final.val_loss,
         "train_accuracy": final.train_accuracy, "val_accuracy": final.val_accuracy,
