@@ -71,6 +71,11 @@ class _Section:
         raise AttributeError(f"{type(self).__name__} has no setting {name!r}")
 
     @classmethod
+    def listed(cls) -> list[str]:
+        """Every key of the section in its listing order (messages, files, panels)."""
+        return cls._keys()
+
+    @classmethod
     def _keys(cls) -> list[str]:
         every = [f.name for f in fields(cls) if f.name != "extra"] + list(cls.extra_params())
         return [k for k in cls.LISTING if k in every] + [k for k in every if k not in cls.LISTING]

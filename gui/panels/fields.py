@@ -123,6 +123,17 @@ class NumberBox(QDoubleSpinBox):
         font.setItalic(self._unset)
         self.setFont(font)
 
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        """Room for a rate such as 0.0003896 whatever the range's own texts are."""
+        hint = super().sizeHint()
+        if not self._int:
+            room = self.fontMetrics().horizontalAdvance("0.00038962") + 2 * self.fontMetrics().height()
+            hint.setWidth(max(hint.width(), room))
+        return hint
+
+    def minimumSizeHint(self):  # noqa: N802
+        return self.sizeHint() if not self._int else super().minimumSizeHint()
+
     # -- text --------------------------------------------------------------------------
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
         return shown(value, self.param.kind)

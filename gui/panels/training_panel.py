@@ -32,7 +32,9 @@ class TrainingPanel(QGroupBox):
         self.optimizer = choice_box(P["optimizer"], [(cls.title, name, cls.description)
                                                      for name, cls in optimizers.OPTIMIZERS.items()], "optimizerCombo")
         #: the optimisers' constants (momentum, rho, beta1, beta2, eps, ...), one box each
-        self.hyper = {key: NumberBox(p, object_name(key, "Spin")) for key, p in TrainConfig.extra_params().items()}
+        extra = TrainConfig.extra_params()
+        self.hyper = {key: NumberBox(extra[key], object_name(key, "Spin"))
+                      for key in TrainConfig.listed() if key in extra}
         self.lr_slider = QSlider(Qt.Horizontal)
         self.lr_slider.setObjectName("learningRateSlider")
         self.lr_slider.setRange(0, SLIDER_STEPS)
