@@ -23,6 +23,9 @@ from typing import Callable
 from . import config as cfgmod
 from .config import Config, ConfigError
 from .datasets import DataError
+from .schema import Param
+
+TRAIN = cfgmod.PARAMS["train"]
 
 __all__ = ["main", "COMMANDS", "Writer"]
 
@@ -67,6 +70,11 @@ def _int_in(lo: int, hi: int | None = None):
             raise argparse.ArgumentTypeError(f"must be an integer {rule}, got {value}")
         return value
     return parse
+
+
+def _int_param(param: Param):
+    """An argparse type that follows a configuration setting's own range."""
+    return _int_in(int(param.lo), None if param.hi is None else int(param.hi))
 
 
 def _jobs(text: str) -> int:
@@ -133,8 +141,8 @@ def _build_parser(out: Writer | None = None) -> argparse.ArgumentParser:
                          description=RUN_HELP, epilog=RUN_EXAMPLES, formatter_class=raw)
     run.add_argument("config", help="configuration file (JSON: data, model, train sections)")
     run.add_argument("--out", required=True, metavar="REPORT.json", help="report file to write")
-    run.add_argument("--epochs", type=_int_in(1, 1_000_000), metavar="N", help="override train.epochs")
-    run.add_argument("--seed", type=_int_in(0, 2**32 - 1), metavar="S",
+    run.add_argument("--epochs", type=_int_param(TRAIN["epochs"]), metavar="N", help="override train.epochs")
+    run.add_argument("--seed", type=_int_param(TRAIN["seed"]), metavar="S",
                      help="override train.seed (initial weights and batch order); the data "
                           "(data.seed: samples and split) stay the same")
 
@@ -144,7 +152,8 @@ def _build_parser(out: Writer | None = None) -> argparse.ArgumentParser:
     sweep.add_argument("--vary", action="append", default=[], metavar="SECTION.KEY=V1,V2",
                        help="one axis of the grid; repeat for more axes")
     sweep.add_argument("--seeds", default="0", help="training seeds (train.seed): 0-9, 0,3,5 or 7 (default 0)")
-    sweep.add_argument("--epochs", type=_int_in(1, 1_000_000), metavar="N", help="override train.epochs for every run")
+    sweep.add_argument("--epochs", type=_int_param(TRAIN["epochs"]), metavar="N",
+                       help="override train.epochs for every run")
     sweep.add_argument("--jobs", type=_jobs, default=-1, metavar="N",
                        help="parallel workers (default -1: all cores, or all of a cluster's)")
     sweep.add_argument("--backend", default="loky", metavar="NAME",
@@ -164,10 +173,12 @@ def _build_parser(out: Writer | None = None) -> argparse.ArgumentParser:
                        help="the initialiser's parameter: std (normal), limit (uniform), value (constant), gain")
     probe.add_argument("--bias-init", default="zeros", help="zeros, ones, constant or like_weights (zeros)")
     probe.add_argument("--bias-value", type=float, default=0.0, help="the bias of --bias-init constant")
-    probe.add_argument("--leaky-slope", type=float, default=0.01, help="slope of leaky_relu for z < 0 (0.01)")
+    for key, param in cfgmod.ModelConfig.extra_params().items():  # each activation's own parameters
+        probe.add_argument(f"--{key.replace('_', '-')}", type=float, default=param.default, dest=key,
+                           help=f"{param.tip} ({param.default:g})")
     probe.add_argument("--input-dim", type=_int_in(1, cfgmod.MAX_WIDTH), default=100, help="input features (100)")
     probe.add_argument("--samples", type=_int_in(1, PROBE_MAX_SAMPLES), default=1000, help="samples (1000)")
-    probe.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, help="seed of inputs and weights (0)")
+    probe.add_argument("--seed", type=_int_param(TRAIN["seed"]), default=0, help="seed of inputs and weights (0)")
     probe.add_argument("--json", action="store_true", help="print JSON (with histograms) instead of a table")
     return parser
 
@@ -313,7 +324,8 @@ def _cmd_probe(args, out: Writer, err: Writer) -> int:
     try:
         model = cfgmod.ModelConfig.from_dict(
             {"activation": args.activation, "init": args.init, "init_param": args.init_param,
-             "bias_init": args.bias_init, "bias_value": args.bias_value, "leaky_slope": args.leaky_slope},
+             "bias_init": args.bias_init, "bias_value": args.bias_value,
+             **{key: getattr(args, key) for key in cfgmod.ModelConfig.extra_params()}},
             section="probe")
     except ConfigError as bad:  # probe.init_param -> --init-param
         raise UserError(f"--{bad.field.removeprefix('probe.').replace('_', '-')}: {bad.rule}") from None
