@@ -17,8 +17,8 @@ import csv
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import config as cfgmod
 from .config import Config, ConfigError

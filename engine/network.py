@@ -12,8 +12,8 @@ The last layer's z is the logits; the output head turns them into a loss.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 

@@ -11,7 +11,8 @@ g += l2 * w + l1 * sign(w), i.e. the loss gains l2/2 ||W||^2 + l1 ||W||_1.
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable
+from collections.abc import Iterable
+from typing import ClassVar
 
 import numpy as np
 

@@ -133,27 +133,27 @@ def signal_propagation(width: int = 100, depth: int = 5, activation: str = "sigm
             acts.append(f.forward(z))
         grads_a, grads_z, slopes = [None] * depth, [None] * depth, [None] * depth
         grad_a = np.ones_like(acts[-1])
-        for l in range(depth - 1, -1, -1):
-            grads_a[l] = grad_a
-            slopes[l] = f.grad(zs[l], acts[l + 1])
-            grads_z[l] = grad_a * slopes[l]
-            grad_a = grads_z[l] @ Ws[l].T
+        for i in range(depth - 1, -1, -1):
+            grads_a[i] = grad_a
+            slopes[i] = f.grad(zs[i], acts[i + 1])
+            grads_z[i] = grad_a * slopes[i]
+            grad_a = grads_z[i] @ Ws[i].T
         layers = []
-        for l in range(depth):
-            z, a = zs[l], acts[l + 1]
+        for i in range(depth):
+            z, a = zs[i], acts[i + 1]
             layers.append(LayerSignal(
-                index=l + 1,
+                index=i + 1,
                 z_mean=float(z.mean()), z_std=probes.spread(z), z_sample_std=float(z.std(axis=0).mean()),
                 a_mean=float(a.mean()), a_std=probes.spread(a),
-                grad_a_std=probes.spread(grads_a[l]), grad_z_std=probes.spread(grads_z[l]),
-                slope_mean=float(slopes[l].mean()) / f.max_derivative,
+                grad_a_std=probes.spread(grads_a[i]), grad_z_std=probes.spread(grads_z[i]),
+                slope_mean=float(slopes[i].mean()) / f.max_derivative,
                 saturated_fraction=probes.saturated_fraction(f, z, a),
                 dead_fraction=probes.dead_fraction(f, z),
                 identical=bool(width > 1 and np.ptp(a, axis=1).max() == 0.0),
                 z_hist=probes.HistogramBins(bins)(z),
                 a_hist=probes.HistogramBins(bins, f.output_range)(a),
-                grad_a_hist=probes.HistogramBins(bins)(grads_a[l]),
-                grad_z_hist=probes.HistogramBins(bins)(grads_z[l]),
+                grad_a_hist=probes.HistogramBins(bins)(grads_a[i]),
+                grad_z_hist=probes.HistogramBins(bins)(grads_z[i]),
             ))
     return PropagationResult(width, depth, f.name, initializer.name, initializer.config(), bias_kind,
                              input_dim, samples, int(seed), tuple(layers))

@@ -6,7 +6,8 @@ or stopped) and returns the final snapshot; heartbeats (``None``) are skipped.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .session import Session

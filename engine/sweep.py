@@ -21,8 +21,8 @@ import contextlib
 import itertools
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from .config import Config, ConfigError, set_path
 

@@ -3,10 +3,9 @@
 import json
 
 import pytest
+from cli_helpers import ROOT
 
 from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
-
-from cli_helpers import ROOT
 
 CONFIGS = sorted((ROOT / "resources" / "configs").glob("*.json"))
 

@@ -1,11 +1,10 @@
 """Bad configuration exits with status 2 and one line naming the field; bugs exit 1; never a traceback."""
 
 import pytest
+from cli_helpers import SMALL
 
 from engine import activations, initializers, optimizers
 from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
-
-from cli_helpers import SMALL
 
 BAD = [
     ({"model": {"hidden": [16, -3]}}, "model.hidden[1]: must be a positive integer, got -3"),

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 from engine.propagation import signal_propagation
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 
 
 def test_probe_prints_one_row_per_layer(capsys):

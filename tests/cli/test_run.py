@@ -3,12 +3,11 @@
 import json
 
 import numpy as np
+from cli_helpers import SMALL, strict_json
 
-from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 from engine.config import Config
 from engine.session import Session
-
-from cli_helpers import SMALL, strict_json
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 
 LAYER_CURVES = ("grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction")
 
@@ -29,7 +28,7 @@ def test_run_writes_the_report(tmp_path, write, capsys):
     assert history["epoch"] == list(range(1, 9))
     for key in report["final"]:
         assert len(history[key]) == 8 and history[key][-1] == report["final"][key]
-    assert [(l["index"], l["name"], l["activation"], l["width"]) for l in report["layers"]] == [
+    assert [(la["index"], la["name"], la["activation"], la["width"]) for la in report["layers"]] == [
         (1, "Layer 1", "tanh", 6), (2, "Layer 2", "tanh", 5), (3, "Output", "softmax", 2)]
     for layer in report["layers"]:
         assert all(len(layer[key]) == 8 for key in LAYER_CURVES)
@@ -47,7 +46,7 @@ def test_the_report_holds_the_trained_weights_and_the_session_history(tmp_path, 
     assert main(["run", str(write(SMALL)), "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     session = Session(Config.from_dict(SMALL))
-    for snap in session.run():
+    for _ in session.run():
         pass
     for w, layer in zip(report["weights"], session.network.layers):
         np.testing.assert_array_equal(np.array(w["W"]), layer.W.value)

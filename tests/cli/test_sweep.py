@@ -7,12 +7,11 @@ import sys
 import types
 
 import pytest
+from cli_helpers import SMALL
 
-from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 from engine.config import ConfigError
 from engine.sweep import Axis, expand, parse_seeds, parse_vary, summarise
-
-from cli_helpers import SMALL
+from main import run_headless as main  # engine.cli bound to stdout and stderr, as a launch does
 
 BASE = {**SMALL, "train": {**SMALL["train"], "epochs": 4}}
 GRID = ["--vary", "model.init=xavier,he", "--vary", "model.hidden=[4],[3,3]", "--seeds", "0-1"]

@@ -177,7 +177,7 @@ def test_snapshots_never_change_the_run(train):
     for history, weights in results[1:]:
         for key in ("train_loss", "val_loss", "train_accuracy", "grad_mean_abs", "activation_std"):
             np.testing.assert_array_equal(getattr(history, key), getattr(results[0][0], key))
-        for (W, b), (W0, b0) in zip(weights, results[0][1]):
+        for (W, _), (W0, _) in zip(weights, results[0][1]):
             np.testing.assert_array_equal(W, W0)
 
 
