@@ -112,6 +112,8 @@ class Param:
                     isinstance(value, float) and not value.is_integer()):
                 raise ConfigError(path, f"{self.rule or 'must be an integer'}, got {got(value)}")
             value = int(value)
+            if self.hi is not None and value > self.hi and self.rule and f"{int(self.hi)}" not in self.rule:
+                raise ConfigError(path, f"must be at most {int(self.hi)}, got {value}")  # the rule names no top
             if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
                 raise ConfigError(path, f"{self.range_rule()}, got {value}")
             return value
@@ -138,12 +140,14 @@ class Param:
 
     # -- for widgets -----------------------------------------------------------------
     def bounds(self) -> tuple[float, float]:
-        """The closed range a widget may hold: an open lower bound becomes the next
-        representable number above it; a missing bound becomes a wide finite one."""
+        """The closed range a widget may hold: an open lower bound becomes a number
+        just above it (1e-300 above 0: widgets keep about 300 decimals); a missing
+        bound becomes a wide finite one."""
         big = 2.0 ** 53 if self.kind == "int" else 1e300
         lo = -big if self.lo is None else self.lo
         if self.lo_open and self.lo is not None:
-            lo = 1 if self.kind == "int" and self.lo == 0 else math.nextafter(self.lo, math.inf)
+            step = 1 if self.kind == "int" else max(abs(self.lo) * 1e-15, 1e-300)
+            lo = self.lo + step
         hi = big if self.hi is None else self.hi
         return lo, hi
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QL
 from engine import datasets
 from engine.config import PARAMS, DataConfig
 
-from .fields import NumberBox, row_of, advanced_toggle, check_box, choice_box, object_name, select
+from .fields import NumberBox, advanced_toggle, check_box, choice_box, object_name, row_of, select, wire_boxes
 
 P = PARAMS["data"]
 
@@ -53,6 +53,8 @@ class DataPanel(QGroupBox):
     """Emits ``changed`` whenever the data the network sees would change."""
 
     changed = Signal()
+    #: a typed value was refused: one line naming the setting and the rule
+    rejected = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__("Data", parent)
@@ -130,6 +132,7 @@ class DataPanel(QGroupBox):
         self.open_csv.clicked.connect(self._choose_csv)
         self.advanced.toggled.connect(self._update_rows)
         self._update_rows()
+        wire_boxes(self, "data")
 
     # -- visibility ------------------------------------------------------------
     def _show(self, key: str, on: bool) -> None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QToolButton, QWidget
 
-from engine.schema import Param
+from engine.schema import ConfigError, Param
 
 #: Qt's largest number of decimals: with it, Qt's internal rounding keeps every
 #: normal double unchanged.
@@ -47,10 +47,18 @@ class NumberBox(QDoubleSpinBox):
     ``value()``/``setValue()`` work as for any QDoubleSpinBox (ints come back as
     int); ``get()``/``put()`` also carry None for an optional setting, shown as
     the default the engine will use (in italics) until the user edits it.
+
+    Typed text that breaks the rule (out of range, not a number) is not
+    accepted: the box keeps its value and ``rejected`` carries a one-line
+    message naming the setting and the rule, for the window to show.
     """
 
-    def __init__(self, param: Param, name: str | None = None, default_shown: float | None = None):
+    rejected = Signal(str)
+
+    def __init__(self, param: Param, name: str | None = None, default_shown: float | None = None,
+                 section: str = ""):
         super().__init__()
+        self.path = f"{section}.{param.name}" if section else param.name
         self.param = param
         self._int = param.kind == "int"
         self._unset = False
@@ -157,6 +165,31 @@ class NumberBox(QDoubleSpinBox):
             return QValidator.Intermediate, text, pos
         return QValidator.Invalid, text, pos
 
+    def _check_typed(self) -> None:
+        """Say why typed text will not be taken (Qt would silently put the old value back)."""
+        text = self.lineEdit().text().strip()
+        if not text or self.validate(text, len(text))[0] == QValidator.Acceptable:
+            return
+        if _NUMBER.fullmatch(text):
+            try:
+                self.param.check(self.path, int(float(text)) if self._int and float(text).is_integer()
+                                 else float(text))
+                rule = self.param.range_rule()
+            except ConfigError as err:
+                rule = err.rule.rsplit(", got", 1)[0]
+        else:
+            rule = "must be a whole number" if self._int else "must be a number"
+        self.rejected.emit(f"{self.path}: {rule}, got {text}")
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._check_typed()
+        super().focusOutEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self._check_typed()
+        super().keyPressEvent(event)
+
     def fixup(self, text: str) -> str:
         return self.textFromValue(self.value())
 
@@ -175,6 +208,15 @@ class NumberBox(QDoubleSpinBox):
         else:
             new = float(f"{v + steps * self.singleStep():.12g}")
         self.setValue(min(max(new, self.minimum()), self.maximum()))
+
+
+def wire_boxes(panel, section: str) -> None:
+    """Name each number box of ``panel`` by its setting (``train.lr``) and pass its
+    refusals on through the panel's ``rejected`` signal."""
+    for box in panel.findChildren(NumberBox):
+        if not box.path.startswith(section + "."):
+            box.path = f"{section}.{box.param.name}"
+            box.rejected.connect(panel.rejected)
 
 
 def choice_box(param: Param, items: list[tuple[str, str, str]] | None = None, name: str | None = None) -> QComboBox:

@@ -9,13 +9,22 @@ parameter follows the chosen initialiser's range and default.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import activations, initializers, losses
 from engine.config import MAX_LAYERS, PARAMS, ModelConfig
 
-from .fields import NumberBox, advanced_toggle, choice_box, object_name, select
+from .fields import NumberBox, advanced_toggle, choice_box, object_name, select, wire_boxes
 
 P = PARAMS["model"]
 PRESETS = {"2": [2], "8-8": [8, 8], "16-16": [16, 16], "64-64-64": [64, 64, 64], "10×10": [10] * 10}
@@ -30,6 +39,7 @@ class LayerEditor(QWidget):
     """Hidden layers as rows: width and an optional activation override per layer."""
 
     changed = Signal()
+    rejected = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -64,6 +74,8 @@ class LayerEditor(QWidget):
         label.setFixedWidth(18)
         width_box = NumberBox(P["hidden"], f"layerWidth{len(self.rows) + 1}")
         width_box.put(width)
+        width_box.path = f"model.hidden[{len(self.rows)}]"
+        width_box.rejected.connect(self.rejected)
         act = choice_box(P["activation"], [("same", SAME, "Use the activation chosen below.")] + _activation_items(),
                          f"layerActivation{len(self.rows) + 1}")
         act.setToolTip("This layer's activation (overrides the one below).")
@@ -122,6 +134,8 @@ class LayerEditor(QWidget):
 
 class NetworkPanel(QGroupBox):
     changed = Signal()
+    #: a typed value was refused: one line naming the setting and the rule
+    rejected = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__("Network", parent)
@@ -142,8 +156,8 @@ class NetworkPanel(QGroupBox):
                                                 for name, tip in initializers.BIAS_INITIALIZERS.items()],
                                "biasInitCombo")
         self.bias_value = NumberBox(P["bias_value"], "biasValueSpin")
-        self.output = choice_box(P["output"], [(cls.title, name, cls.description) for name, cls in losses.HEADS.items()],
-                                 "outputCombo")
+        heads = [(cls.title, name, cls.description) for name, cls in losses.HEADS.items()]
+        self.output = choice_box(P["output"], heads, "outputCombo")
         self.dtype = choice_box(P["dtype"], [("float64 (exact)", "float64", "Double precision: the reference."),
                                              ("float32 (faster)", "float32", "Single precision: about twice "
                                               "as fast on big layers, seven significant digits.")], "dtypeCombo")
@@ -172,6 +186,7 @@ class NetworkPanel(QGroupBox):
         self.form = form
 
         self.layers.changed.connect(self._changed)
+        self.layers.rejected.connect(self.rejected)
         for box in (self.activation, self.bias, self.output, self.dtype):
             box.currentIndexChanged.connect(self._changed)
         for box in (*self.act_params.values(), self.init_param, self.bias_value):
@@ -179,6 +194,7 @@ class NetworkPanel(QGroupBox):
         self.init.currentIndexChanged.connect(self._init_changed)
         self.advanced.toggled.connect(self._update_rows)
         self._update_rows()
+        wire_boxes(self, "model")
 
     def _init_changed(self) -> None:
         """A new initialiser: its own parameter, at its default."""

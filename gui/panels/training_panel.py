@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QSlider
 from engine import optimizers
 from engine.config import PARAMS, TrainConfig
 
-from .fields import NumberBox, row_of, advanced_toggle, check_box, choice_box, object_name, select
+from .fields import NumberBox, advanced_toggle, check_box, choice_box, object_name, row_of, select, wire_boxes
 
 P = PARAMS["train"]
 LR_MIN, LR_MAX = 1e-5, P["lr"].hi  # the slider's span; the box takes any valid rate
@@ -25,6 +25,8 @@ SLIDER_STEPS = 700  # positions on the log-scale slider
 class TrainingPanel(QGroupBox):
     changed = Signal()  # anything but the learning rate: the run restarts
     lr_changed = Signal(float)  # applied live to the running session
+    #: a typed value was refused: one line naming the setting and the rule
+    rejected = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__("Training", parent)
@@ -85,6 +87,7 @@ class TrainingPanel(QGroupBox):
         self.advanced.toggled.connect(lambda: self._optimizer_changed(emit=False))
         self._sync_slider()
         self._optimizer_changed(emit=False)
+        wire_boxes(self, "train")
 
     # -- learning rate: slider and spin box kept in step -----------------------------
     @staticmethod
