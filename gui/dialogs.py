@@ -1,10 +1,26 @@
-"""Help ▸ Keyboard shortcuts and Help ▸ About."""
+"""The window's dialogs: Help ▸ Keyboard shortcuts, Help ▸ About, file choosers, warnings."""
 
 from __future__ import annotations
 
 import platform
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QVBoxLayout
+
+
+def ask_open_path(parent, title: str, file_filter: str) -> str:
+    """A file to open, or "" when the user cancels."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, "", file_filter)
+    return path
+
+
+def ask_save_path(parent, title: str, default: str, file_filter: str) -> str:
+    """A file to write, or "" when the user cancels."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, default, file_filter)
+    return path
+
+
+def warn(parent, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
 
 
 def shortcuts_dialog(parent, actions) -> QDialog:

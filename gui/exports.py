@@ -1,14 +1,22 @@
 """Taking results away: views as PNG or SVG, curves and alerts as CSV, weights as .npz,
-the run report as JSON (the same report the command line writes)."""
+the run report as JSON (the same report the command line writes).
+
+``EXPORTS`` is the registry the File > Export menu and ``MainWindow.export`` read:
+each entry gathers its data (from the session, through the training controller,
+between steps; or from a view, in the GUI thread) and writes it to a path.
+"""
 
 from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
+from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 
@@ -65,11 +73,64 @@ def export_diagnostics_csv(entries: list[tuple[str, str, str]], path: str) -> No
         writer.writerows(entries)
 
 
-def export_weights(network, path: str) -> None:
+def weights_of(network) -> tuple[str, dict[str, np.ndarray]]:
+    """The architecture line and a copy of every parameter, by name."""
+    return network.summary(), {p.name: p.value.copy() for p in network.parameters()}
+
+
+def write_weights(weights: tuple[str, dict[str, np.ndarray]], path: str) -> None:
     """W1, b1, W2, b2, ... as arrays in one .npz file, plus the architecture as text."""
-    arrays = {p.name: p.value for p in network.parameters()}
-    np.savez(path, architecture=np.array(network.summary()), **arrays)
+    architecture, arrays = weights
+    np.savez(path, architecture=np.array(architecture), **arrays)
 
 
-def export_report(session, snapshot, path: str) -> None:
-    write_report(build_report(session, snapshot), path)
+def report_of(session) -> dict:
+    """The run report of the session now; a run still going is reported as stopped."""
+    snap = session.snapshot(True)
+    status = session.status if session.status in ("completed", "diverged") else "stopped"
+    return build_report(session, dataclass_replace(snap, status=status))
+
+
+def diagnostics_entries(view) -> list[tuple[str, str, str]]:
+    """(state, severity, text) for each alert the diagnostics view lists, top to bottom."""
+    entries = []
+    for i in range(view.list.count()):
+        item = view.list.item(i)
+        state = "active" if "cleared by epoch" not in item.text() else "cleared"
+        entries.append((state, item.data(Qt.UserRole + 1) or "", item.text()))
+    return entries
+
+
+# -- the registry --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Export:
+    """One kind of export: its menu entry, its file type, and how it is made."""
+
+    kind: str
+    label: str  # the menu entry
+    tip: str
+    file_filter: str  # for the save dialog
+    default_name: str
+    #: "session" (``gather(session)`` runs between training steps) or a view key (``gather(view)``)
+    source: str
+    gather: Callable[[Any], Any]
+    write: Callable[[Any, str], None]  # (gathered data, path), in the GUI thread
+
+
+EXPORTS = {e.kind: e for e in (
+    Export("history", "History as CSV…", "Per-epoch losses, accuracies and layer statistics, one row per epoch",
+           "CSV files (*.csv)", "history.csv", "session", lambda s: s.snapshot(False), export_history_csv),
+    Export("diagnostics", "Diagnostics as CSV…", "The alerts of the diagnostics panel",
+           "CSV files (*.csv)", "diagnostics.csv", "diagnostics", diagnostics_entries, export_diagnostics_csv),
+    Export("weights", "Trained weights (.npz)…", "Every layer's W and b as NumPy arrays",
+           "NumPy archives (*.npz)", "weights.npz", "session", lambda s: weights_of(s.network), write_weights),
+    Export("report", "Run report (JSON)…", "The full report the command line's run writes",
+           "JSON reports (*.json)", "report.json", "session", report_of, write_report),
+)}
+
+
+def get(kind: str) -> Export:
+    try:
+        return EXPORTS[kind]
+    except KeyError:
+        raise ValueError(f"unknown export {kind!r}; expected one of {', '.join(EXPORTS)}") from None

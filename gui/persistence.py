@@ -38,6 +38,12 @@ class Store:
         self.settings.setValue("state", window.saveState())
         self.settings.endGroup()
 
+    def save_on_close(self, window, config: Config | None) -> None:
+        """What a close keeps: the window's layout and the configuration in use."""
+        self.save_window(window)
+        if config is not None:
+            self.save_config(config)
+
     def restore_window(self, window) -> bool:
         """Geometry and dock layout as saved; True when a dock layout was restored."""
         geometry = self._get("window/geometry", QByteArray)

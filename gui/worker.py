@@ -1,23 +1,75 @@
-"""The training worker: iterates a Session in a QThread and emits its snapshots.
+"""The training worker: iterates a Session in a QThread, emits its snapshots, and runs
+requests between steps.
 
-The worker never touches a widget. It tunes how often the session takes a
-snapshot so the window receives about 20 a second however fast training runs,
-and it can slow training down to a chosen number of steps per second.
+Every item the session's generator yields (a snapshot, or a heartbeat while
+paused) is a moment between steps: the generator is suspended and nothing
+touches the network. There the worker runs the queued requests (an export
+reading the weights, a new learning rate), and announces ``paused`` once the
+session is paused and the loop has really stopped. It never touches a widget;
+it tunes how often the session takes a snapshot so the window receives about
+20 a second, and it can slow training down to a chosen number of steps per second.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-__all__ = ["TrainingWorker", "WorkerHandle"]
+__all__ = ["Requests", "TrainingWorker", "WorkerHandle"]
 
 TARGET_INTERVAL = 0.05  # seconds between snapshots (~20 per second)
 
 
+class Requests:
+    """A thread-safe queue of ``fn(session)`` calls, each answered through a Future.
+
+    ``submit`` returns None once the queue is closed (the run has ended): the
+    caller may then use the session itself.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: deque[tuple[Future, object]] = deque()
+        self._open = True
+
+    def submit(self, fn) -> Future | None:
+        with self._lock:
+            if not self._open:
+                return None
+            future: Future = Future()
+            self._items.append((future, fn))
+            return future
+
+    def run_pending(self, session) -> None:
+        """Run every queued call (in the calling thread); a cancelled one is skipped."""
+        while True:
+            with self._lock:
+                if not self._items:
+                    return
+                future, fn = self._items.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(session)
+            except BaseException as exc:  # handed to the caller, who re-raises it
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def close(self, session) -> None:
+        """Accept nothing more and run what is still queued."""
+        with self._lock:
+            self._open = False
+        self.run_pending(session)
+
+
 class TrainingWorker(QObject):
     snapshot = Signal(object)  # engine.snapshot.Snapshot
+    paused = Signal()  # the session is paused and its loop has stopped between two steps
     finished = Signal(str)  # the session's final status
     failed = Signal(str)  # one line saying what went wrong
 
@@ -26,11 +78,18 @@ class TrainingWorker(QObject):
         self.session = session
         #: None = as fast as possible; read by the worker thread between snapshots
         self.max_steps_per_second = max_steps_per_second
+        self.requests = Requests()
         self._stopping = False
 
     def request_stop(self) -> None:
+        """Ask the loop to end at its next check. Requests queued from now on run once it has."""
         self._stopping = True
         self.session.stop()
+
+    def _between_steps(self) -> None:
+        # after a stop request the loop is winding down: what is queued waits for its end
+        if not self._stopping:
+            self.requests.run_pending(self.session)
 
     def _tune(self, interval: float) -> None:
         """Aim for one snapshot per TARGET_INTERVAL by scaling snapshot_every."""
@@ -44,39 +103,52 @@ class TrainingWorker(QObject):
             s.snapshot_every = max(1, s.snapshot_every // 2)
 
     def _pace(self, steps: int, since: float) -> None:
-        """Sleep (in short naps, so a stop is noticed) to honour max_steps_per_second."""
+        """Sleep (in short naps, so a stop or a request is noticed) to honour max_steps_per_second."""
         limit = self.max_steps_per_second
         if not limit or steps <= 0:
             return
         due = since + steps / limit
         while not self._stopping and time.perf_counter() < due:
             time.sleep(min(0.02, max(0.0, due - time.perf_counter())))
+            self._between_steps()
 
     @Slot()
     def run(self) -> None:
+        session = self.session
         try:
             last_time = time.perf_counter()
-            last_step = self.session.step
-            for snap in self.session.run():
+            last_step = session.step
+            announced = None  # the step at which the loop was last announced at rest
+            for snap in session.run():
+                # the generator is suspended here: between steps
+                at_rest = session.paused and (snap is None or snap.status == "paused")
+                if snap is not None:
+                    self.snapshot.emit(snap)
+                if at_rest and announced != session.step:  # once per stop (a heartbeat is not news)
+                    self.paused.emit()
+                announced = session.step if at_rest else None
+                self._between_steps()
                 if snap is None:
                     last_time = time.perf_counter()  # paused: do not count the wait
-                    last_step = self.session.step
+                    last_step = session.step
                     continue
-                self.snapshot.emit(snap)
                 if snap.status in ("running", "paused"):
                     self._pace(snap.step - last_step, last_time)
                     now = time.perf_counter()
                     self._tune(now - last_time)
                     last_time, last_step = now, snap.step
-            self.finished.emit(self.session.status)
+            self.requests.close(session)
+            self.finished.emit(session.status)
         except Exception as exc:  # reported to the window, which shows it in one dialog
+            self.requests.close(session)
             self.failed.emit(f"{type(exc).__name__}: {exc}")
 
 
 class WorkerHandle:
     """Owns one worker and its QThread; ``shutdown`` is safe to call any number of times."""
 
-    def __init__(self, session, on_snapshot, on_finished, on_failed, max_steps_per_second=None):
+    def __init__(self, session, on_snapshot, on_finished, on_failed, max_steps_per_second=None,
+                 on_paused=None):
         self.worker = TrainingWorker(session, max_steps_per_second)
         self.qthread = QThread()
         self.qthread.setObjectName("training")
@@ -86,9 +158,15 @@ class WorkerHandle:
         self.worker.snapshot.connect(on_snapshot)
         self.worker.finished.connect(on_finished)
         self.worker.failed.connect(on_failed)
+        if on_paused is not None:
+            self.worker.paused.connect(on_paused)
         self.worker.finished.connect(self.qthread.quit)
         self.worker.failed.connect(self.qthread.quit)
         self._done = False
+
+    @property
+    def session(self):
+        return self.worker.session
 
     def start(self) -> None:
         self.qthread.start()
@@ -96,12 +174,27 @@ class WorkerHandle:
     def is_running(self) -> bool:
         return not self._done and self.qthread.isRunning()
 
+    def submit(self, fn) -> Future | None:
+        """Queue ``fn(session)`` for the loop's next pause between steps (None: the run has ended)."""
+        if self._done:
+            return None
+        return self.worker.requests.submit(fn)
+
     def set_speed(self, max_steps_per_second: float | None) -> None:
         self.worker.max_steps_per_second = max_steps_per_second
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
-        """Stop cooperatively: ask the session to stop, quit the loop, wait (bounded)."""
+        """Stop cooperatively: ask the session to stop, quit the loop, wait (bounded).
+
+        False when the thread is still running after ``timeout_ms`` (a step longer
+        than that): the caller must then keep this handle until ``qthread.finished``.
+        """
         if self._done:
+            return True
+        if self.qthread.isFinished():  # the run ended on its own
+            self.qthread.wait()
+            self._done = True
+            self.worker.deleteLater()
             return True
         self.worker.request_stop()
         self.qthread.quit()

@@ -53,7 +53,14 @@ def load_lessons(folder: Path | None = None) -> list[Lesson]:
 
 
 class LessonView(QWidget):
-    """The text of the lesson in use (or a hint to open one)."""
+    """The text of the lesson in use (or a hint to open one); docked as a tab behind Diagnostics."""
+
+    key = "lesson"
+    title = "Lesson"
+    dock_area = Qt.RightDockWidgetArea
+    dock_cell = None
+    dock_width = 50
+    dock_tab = "diagnostics"
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -1,9 +1,10 @@
-"""The view contract: every live view is a QWidget with these four members."""
+"""The view contract: every live view is a QWidget with these members, and says where it docks."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 
@@ -16,6 +17,13 @@ class View(QWidget):
     title: ClassVar[str] = ""
     #: True when the view draws the decision boundary (the session then computes it).
     needs_boundary: ClassVar[bool] = False
+    #: Where the window docks it (see gui/docks.py): the dock area, and either a cell of that
+    #: area's grid, (row, column), with the share of its row's width in per cent, or the key
+    #: of the view it sits behind as a tab.
+    dock_area: ClassVar[Qt.DockWidgetArea] = Qt.RightDockWidgetArea
+    dock_cell: ClassVar[tuple[int, int] | None] = None
+    dock_width: ClassVar[int] = 50
+    dock_tab: ClassVar[str | None] = None
 
     def set_context(self, config, split) -> None:
         raise NotImplementedError

@@ -22,6 +22,8 @@ class BoundaryView(View):
     key = "boundary"
     title = "Decision boundary"
     needs_boundary = True
+    dock_cell = (0, 1)
+    dock_width = 37
 
     def __init__(self, parent=None):
         super().__init__(parent)

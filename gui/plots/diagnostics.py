@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout)
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout
 
 from engine import probes
 
@@ -36,6 +36,7 @@ _ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBox
 class DiagnosticsView(View):
     key = "diagnostics"
     title = "Diagnostics"
+    dock_tab = "gradients"
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -80,9 +81,6 @@ class DiagnosticsView(View):
     def set_context(self, config, split) -> None:
         self.reset(keep_ghost=False)
 
-    def active_texts(self) -> list[str]:
-        return [self._items[key].data(Qt.UserRole) for key in self._active]
-
     def update_snapshot(self, snap) -> None:
         if not snap.layers and snap.status != "diverged":
             return  # no diagnostics were computed for this one
@@ -103,7 +101,6 @@ class DiagnosticsView(View):
                 # same problem, still there: refresh the numbers, keep the epoch it appeared
                 first = item.text().split(":", 1)[0]
                 item.setText(f"{first}: {alert.text}")
-            item.setData(Qt.UserRole, alert.text)
             item.setData(Qt.UserRole + 1, alert.severity)
             if alert.severity == "error":
                 item.setForeground(QBrush(QColor(error_colour(self.list))))

@@ -44,6 +44,8 @@ class RowLegend(pg.LegendItem):
 class GradientFlowView(View):
     key = "gradients"
     title = "Gradient flow"
+    dock_cell = (1, 1)
+    dock_width = 44
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -87,6 +87,8 @@ class _LayerPlot:
 class ActivationHistogramView(View):
     key = "activations"
     title = "Activation histograms"
+    dock_cell = (1, 0)
+    dock_width = 56
 
     def __init__(self, parent=None):
         super().__init__(parent)

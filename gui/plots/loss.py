@@ -13,6 +13,8 @@ from .base import View
 class LossView(View):
     key = "loss"
     title = "Loss and accuracy"
+    dock_cell = (0, 0)
+    dock_width = 63
 
     def __init__(self, parent=None):
         super().__init__(parent)

@@ -73,7 +73,7 @@ class StickyRange:
         self.log = log
         self.floor = floor  # a fixed lower bound (e.g. 0 for counts)
         self.current: tuple[float, float] | None = None
-        getattr(plot, "enableAutoRange")(axis=axis, enable=False)
+        plot.enableAutoRange(axis=axis, enable=False)
 
     def reset(self) -> None:
         self.current = None

@@ -4,7 +4,6 @@ import shutil
 import time
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QToolButton
 

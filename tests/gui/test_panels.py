@@ -100,3 +100,15 @@ def test_every_setting_of_the_schema_has_a_widget(qtbot):
         qtbot.addWidget(panel)
         keys = set(panel.values())
         assert set(PARAMS[section]) - {"features", "activations"} <= keys, section
+
+
+def test_the_window_says_why_a_typed_value_was_refused(window, qtbot):
+    box = window.training_panel.lr
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "250")
+    qtbot.keyClick(box, Qt.Key_Return)
+    label = window.error_label
+    assert label.isVisibleTo(window)
+    assert label.text() == "train.lr: must be > 0 and <= 100, got 250. The box keeps its previous value."
+    assert window.session.config.train.lr == 0.03 and box.value() == 0.03

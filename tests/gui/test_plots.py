@@ -103,7 +103,7 @@ def test_gradient_flow_curves_and_bars(qtbot, trained):
     for i, curve in enumerate(view.curves):
         np.testing.assert_allclose(curve.getData()[1], np.log10(snap.history.grad_mean_abs[:, i]))  # log axis
     heights = view.bars.opts["height"] + view.bars.opts["y0"]
-    np.testing.assert_allclose(heights, np.log10([l.grad_mean_abs for l in snap.layers]))
+    np.testing.assert_allclose(heights, np.log10([layer.grad_mean_abs for layer in snap.layers]))
     view.layer_combo.setCurrentIndex(2)
     np.testing.assert_array_equal(view.hist.getData()[1], snap.layers[2].gradients.counts)
 
@@ -231,7 +231,7 @@ def test_histogram_grid_reflows_to_the_view_width(qtbot, trained):
 
     for width, allowed in ((1100, {4}), (560, {2, 3}), (300, {1}), (1100, {4})):
         view.resize(width, 400)
-        qtbot.waitUntil(lambda: view.columns in allowed)
+        qtbot.waitUntil(lambda allowed=allowed: view.columns in allowed)
         columns = view.columns
         # layer i sits at row i // columns, column i % columns: reading order, none cut off
         assert placed() == [(i // columns, i % columns) for i in range(10)]

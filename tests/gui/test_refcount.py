@@ -25,7 +25,7 @@ def test_void_calls_do_not_leak_references_to_none(qapp):
         widget.setWindowTitle(f"w{i}")
         widget.setObjectName(f"o{i}")
     before = sys.getrefcount(None)
-    for i in range(5000):
+    for _ in range(5000):
         widget.setWindowTitle("title")  # void C++ calls: each returns None to Python
         widget.setObjectName("name")
         widget.setToolTip("tip")

@@ -1,0 +1,71 @@
+"""Status text: where the run is (state, epoch, step, loss, accuracy) and how fast it
+trains, in the status bar; and the line above the panels that says why a setting was refused.
+
+The state comes from the training controller while a loop is live ("Paused"
+only once the loop has really stopped) and from the snapshot otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from .theme import error_colour
+
+__all__ = ["StatusBar", "error_line", "status_text"]
+
+_STATES = {"running": "Training", "paused": "Paused", "completed": "Completed", "diverged": "Diverged",
+           "stopped": "Stopped"}
+_PHASES = {"running": "Training", "pausing": "Pausing…", "stepping": "Stepping", "paused": "Paused"}
+
+
+def _pct(x: float) -> str:
+    return "—" if not math.isfinite(x) else f"{x:.1%}"
+
+
+def _num(x: float) -> str:
+    return "—" if not math.isfinite(x) else f"{x:.4f}"
+
+
+def status_text(snap, phase: str) -> str:
+    """One line for ``snap``; ``phase`` is the controller's (see TrainingController.phase)."""
+    if phase in _PHASES:
+        state = _PHASES[phase]
+    elif snap.epoch == 0 and snap.status not in ("completed", "diverged"):
+        state = "Ready"
+    else:
+        state = _STATES.get(snap.status, snap.status)
+    return (f"{state} · epoch {snap.epoch} · step {snap.step:,} · loss {_num(snap.train_loss)} "
+            f"(validation {_num(snap.val_loss)}) · accuracy {_pct(snap.train_accuracy)} "
+            f"(validation {_pct(snap.val_accuracy)})")
+
+
+class StatusBar:
+    """The two labels of the window's status bar: the run's line and, while training, its rate."""
+
+    def __init__(self, window):
+        self.label = QLabel()
+        self.label.setObjectName("statusText")
+        window.statusBar().addWidget(self.label, 1)
+        self.rate = QLabel()
+        self.rate.setObjectName("rateText")
+        window.statusBar().addPermanentWidget(self.rate)
+
+    def show(self, snap, phase: str) -> None:
+        if snap is None:
+            return
+        self.label.setText(status_text(snap, phase))
+        self.rate.setText(f"{snap.steps_per_second:,.0f} steps/s" if phase == "running" else "")
+
+
+def error_line() -> QLabel:
+    """The configuration's error line (hidden until a setting is refused)."""
+    label = QLabel()
+    label.setObjectName("configError")
+    label.setTextFormat(Qt.PlainText)  # a message may quote a user's text
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {error_colour(label)}; font-weight: bold;")
+    label.hide()
+    return label
