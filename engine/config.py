@@ -13,12 +13,12 @@ read as attributes like any other field.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from . import activations, datasets, initializers, losses, optimizers
-from .schema import ConfigError, Param, collect, got
+from .schema import ConfigError, Param, Section, collect, got
 
 __all__ = ["ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "Config", "PARAMS", "load", "save",
            "set_path"]
@@ -33,87 +33,13 @@ def _aliases(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(mapping.items())
 
 
-def _section_default(param: Param) -> Any:
-    """What a section holds when a file leaves the key out: None for an optional
-    setting (its user decides the default), else the declared default."""
-    return None if param.optional else param.default
-
-
-class _Section:
-    """Shared by the three sections: registry-declared settings live in ``extra``
-    (name, value) pairs and read as attributes (``cfg.model.leaky_slope``)."""
-
-    FIELDS: ClassVar[tuple[Param, ...]] = ()
-    section: ClassVar[str] = ""
-    #: The order keys are listed in (messages, saved files); keys not named here follow.
-    LISTING: ClassVar[tuple[str, ...]] = ()
-
-    @classmethod
-    def extra_params(cls) -> dict[str, Param]:
-        """The settings the registries add to this section, by key."""
-        return {}
-
-    @classmethod
-    def params(cls) -> dict[str, Param]:
-        """Every Param of the section, own fields first, by key."""
-        return {**{p.name: p for p in cls.FIELDS}, **cls.extra_params()}
-
-    @classmethod
-    def _default_extra(cls) -> tuple[tuple[str, Any], ...]:
-        return tuple((name, _section_default(p)) for name, p in cls.extra_params().items())
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        for key, value in self.__dict__.get("extra", ()):
-            if key == name:
-                return value
-        raise AttributeError(f"{type(self).__name__} has no setting {name!r}")
-
-    @classmethod
-    def listed(cls) -> list[str]:
-        """Every key of the section in its listing order (messages, files, panels)."""
-        return cls._keys()
-
-    @classmethod
-    def _keys(cls) -> list[str]:
-        every = [f.name for f in fields(cls) if f.name != "extra"] + list(cls.extra_params())
-        return [k for k in cls.LISTING if k in every] + [k for k in every if k not in cls.LISTING]
-
-    @classmethod
-    def _checked(cls, raw: Any, section: str) -> dict:
-        if not isinstance(raw, dict):
-            raise ConfigError(section, f"must be an object, got {got(raw)}")
-        valid = cls._keys()
-        for key in raw:
-            if key not in valid:
-                raise ConfigError(f"{section}.{key}", f"unknown key; valid keys: {', '.join(valid)}")
-        return raw
-
-    @classmethod
-    def _read(cls, raw: dict, section: str, params: dict[str, Param]) -> dict[str, Any]:
-        """Check each of ``params`` in ``raw`` (absent: the default)."""
-        return {name: p.check(f"{section}.{name}", raw.get(name, _section_default(p))) for name, p in params.items()}
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {}
-        for key in self._keys():
-            value = getattr(self, key)
-            out[key] = list(value) if isinstance(value, tuple) else value
-        return out
-
-    def with_extra(self, **changes: Any):
-        """A copy with registry-declared settings changed (unchecked: use Config.with_changes for user input)."""
-        return replace(self, extra=tuple((k, changes.get(k, v)) for k, v in self.extra))
-
-
 _DATA_EXTRA: dict[str, Param] = collect(datasets.DATASETS.values())
 _MODEL_EXTRA: dict[str, Param] = collect(activations.ACTIVATIONS.values())
 _TRAIN_EXTRA: dict[str, Param] = collect(optimizers.OPTIMIZERS.values())
 
 
 @dataclass(frozen=True)
-class DataConfig(_Section):
+class DataConfig(Section):
     """Which data, how much, how split. ``features`` picks the boundary plane.
 
     Data-set options (``centers`` for blobs, ``arms`` for the spiral, ``path``
@@ -183,7 +109,7 @@ class DataConfig(_Section):
 
 
 @dataclass(frozen=True)
-class ModelConfig(_Section):
+class ModelConfig(Section):
     """The network: hidden widths, activations, initialisation, output head.
 
     Activation parameters (``leaky_slope``, ``elu_alpha``) come from the
@@ -283,7 +209,7 @@ class ModelConfig(_Section):
 
 
 @dataclass(frozen=True)
-class TrainConfig(_Section):
+class TrainConfig(Section):
     """How to train. ``batch_size`` None means full batch (always so for ``gd``).
 
     ``lr`` is the step for the loss as reduced by ``loss_reduction``: under

@@ -4,7 +4,8 @@ The configuration validates with it, the window's panels build their rows,
 ranges, steps and tooltips from it, and the command line's errors quote its
 rule — so a limit lives in exactly one place. Registry entries (activations,
 initialisers, optimisers, data sets) list their own ``Param``s; see
-ARCHITECTURE.md for the recipe.
+ARCHITECTURE.md for the recipe. ``Section`` is the base of the configuration's
+three sections: it reads, checks and writes their Params.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, ClassVar
 
-__all__ = ["ConfigError", "Param", "collect", "got"]
+__all__ = ["ConfigError", "Param", "Section", "collect", "got", "section_default"]
 
 
 class ConfigError(ValueError):
@@ -172,3 +173,78 @@ def collect(owners: Iterable[Any], attr: str = "schema") -> dict[str, Param]:
             if seen != param:
                 raise ValueError(f"parameter {param.name!r} is declared twice, differently: {seen} / {param}")
     return found
+
+
+def section_default(param: Param) -> Any:
+    """What a section holds when a file leaves the key out: None for an optional
+    setting (its user decides the default), else the declared default."""
+    return None if param.optional else param.default
+
+
+class Section:
+    """Base of a configuration section (a frozen dataclass): its own ``FIELDS``, and the
+    settings registries declare (``extra_params``), which live in ``extra`` as
+    (name, value) pairs and read as attributes (``cfg.model.leaky_slope``)."""
+
+    FIELDS: ClassVar[tuple[Param, ...]] = ()
+    section: ClassVar[str] = ""
+    #: The order keys are listed in (messages, saved files); keys not named here follow.
+    LISTING: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def extra_params(cls) -> dict[str, Param]:
+        """The settings the registries add to this section, by key."""
+        return {}
+
+    @classmethod
+    def params(cls) -> dict[str, Param]:
+        """Every Param of the section, own fields first, by key."""
+        return {**{p.name: p for p in cls.FIELDS}, **cls.extra_params()}
+
+    @classmethod
+    def _default_extra(cls) -> tuple[tuple[str, Any], ...]:
+        return tuple((name, section_default(p)) for name, p in cls.extra_params().items())
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        for key, value in self.__dict__.get("extra", ()):
+            if key == name:
+                return value
+        raise AttributeError(f"{type(self).__name__} has no setting {name!r}")
+
+    @classmethod
+    def listed(cls) -> list[str]:
+        """Every key of the section in its listing order (messages, files, panels)."""
+        return cls._keys()
+
+    @classmethod
+    def _keys(cls) -> list[str]:
+        every = [f.name for f in fields(cls) if f.name != "extra"] + list(cls.extra_params())
+        return [k for k in cls.LISTING if k in every] + [k for k in every if k not in cls.LISTING]
+
+    @classmethod
+    def _checked(cls, raw: Any, section: str) -> dict:
+        if not isinstance(raw, dict):
+            raise ConfigError(section, f"must be an object, got {got(raw)}")
+        valid = cls._keys()
+        for key in raw:
+            if key not in valid:
+                raise ConfigError(f"{section}.{key}", f"unknown key; valid keys: {', '.join(valid)}")
+        return raw
+
+    @classmethod
+    def _read(cls, raw: dict, section: str, params: dict[str, Param]) -> dict[str, Any]:
+        """Check each of ``params`` in ``raw`` (absent: the default)."""
+        return {name: p.check(f"{section}.{name}", raw.get(name, section_default(p))) for name, p in params.items()}
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {}
+        for key in self._keys():
+            value = getattr(self, key)
+            out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def with_extra(self, **changes: Any):
+        """A copy with registry-declared settings changed (unchecked: use Config.with_changes for user input)."""
+        return replace(self, extra=tuple((k, changes.get(k, v)) for k, v in self.extra))
