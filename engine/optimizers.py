@@ -1,12 +1,17 @@
 """Optimisers, built over a network's parameters and updating them in place.
 
-``opt = Adam(net.parameters(), lr=0.01)`` then ``opt.step()`` after each
-backward pass. Each keeps its state per parameter (velocity, squared-gradient
-averages). The forms are the textbook ones, written out in each docstring with
-g the gradient of the loss (plus any penalty) and w the parameter.
+``opt = Adam(net.parameters(), lr=0.01)`` then, for each step,
+``opt.look_ahead()`` (a no-op except for Nesterov), a backward pass, and
+``opt.step()``. Each keeps its state per parameter (velocity,
+squared-gradient averages). The forms are the textbook ones, written out in
+each class's ``rule`` with g the gradient of the loss (plus any penalty) and
+w the parameter; the parameter always holds w itself, never a shifted point.
 
 L2 and L1 penalties apply to weights only (biases are not shrunk):
 g += l2 * w + l1 * sign(w), i.e. the loss gains l2/2 ||W||^2 + l1 ||W||_1.
+
+A live change of ``lr`` applies from the next step: a step already folded
+into a momentum velocity keeps the rate it was taken with.
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ class Optimizer:
     hyper: ClassVar[dict[str, float]] = {}
     #: True for plain gradient descent: the session uses the whole training set.
     full_batch: ClassVar[bool] = False
+    #: The update as one line (README, tooltips).
+    rule: ClassVar[str] = ""
+    #: True when the gradient is taken at a look-ahead point (Nesterov): the
+    #: training loop calls ``look_ahead()`` before each backward pass.
+    looks_ahead: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -64,7 +74,10 @@ class Optimizer:
             setattr(self, key, float(hyper.get(key, default)))
         self.t = 0  # steps taken
         self.state: list[dict[str, np.ndarray]] = [self._init_state(p.value) for p in self.params]
+        #: work arrays of the updates, and (weights only) the penalised gradient: two
+        #: buffers, so an update never overwrites the gradient it is still reading
         self._scratch = [np.empty_like(p.value) for p in self.params]
+        self._penalised = [np.empty_like(p.value) if p.regularize else None for p in self.params]
 
     def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {}
@@ -78,13 +91,17 @@ class Optimizer:
         """The gradient to use: p.grad, plus the penalties' for weights."""
         if not (p.regularize and (self.l2 or self.l1)):
             return p.grad
-        g = self._scratch[i]
+        g = self._penalised[i]
         np.copyto(g, p.grad)
         if self.l2:
             g += self.l2 * p.value
         if self.l1:
             g += self.l1 * np.sign(p.value)
         return g
+
+    def look_ahead(self) -> None:
+        """Move the parameters to where the next gradient is taken (Nesterov); ``step``
+        moves them back before updating. A no-op for the other optimisers."""
 
     def step(self) -> None:
         self.t += 1
@@ -109,6 +126,7 @@ class SGD(Optimizer):
 
     name = "sgd"
     title = "SGD (mini-batch)"
+    rule = "w ← w − lr·g"
     description = "Plain gradient steps on mini-batches."
 
     def _update(self, w, g, state, tmp):
@@ -121,6 +139,7 @@ class GD(SGD):
 
     name = "gd"
     title = "Gradient descent (full batch)"
+    rule = "w ← w − lr·g, g over the whole training set"
     description = "One step per epoch on the gradient of the whole training set."
     full_batch = True
 
@@ -130,6 +149,7 @@ class Momentum(Optimizer):
 
     name = "momentum"
     title = "Momentum"
+    rule = "v ← μ·v − lr·g;  w ← w + v"
     description = "Accumulates a velocity, so steps speed up along consistent directions."
     schema = (MOMENTUM,)
 
@@ -145,27 +165,52 @@ class Momentum(Optimizer):
 
 
 class Nesterov(Optimizer):
-    """Nesterov momentum in the form that evaluates g at the stored w:
+    """Nesterov momentum, the textbook iterate (Sutskever et al., 2013):
 
-    v' = mu v - lr g;  w <- w - mu v + (1 + mu) v'   (Sutskever et al., 2013).
+    v <- mu v - lr g(w + mu v);  w <- w + v.
+
+    The gradient is taken at the look-ahead point w + mu v: ``look_ahead``
+    moves the parameters there before the backward pass and ``step`` moves
+    them back, so between steps (histograms, exports, reports) they hold w.
     """
 
     name = "nag"
     title = "Nesterov momentum"
     description = "Momentum that looks ahead before stepping, overshooting less."
+    rule = "v ← μ·v − lr·g(w + μ·v);  w ← w + v"
     schema = (MOMENTUM,)
+    looks_ahead = True
+    _ahead = False  # the parameters sit at w + mu v (between look_ahead and step)
 
     def _init_state(self, value):
         return {"v": np.zeros_like(value)}
 
+    def reset(self) -> None:
+        super().reset()
+        self._ahead = False
+
+    def look_ahead(self) -> None:
+        if self._ahead:
+            return  # already there (a backward pass was retried)
+        mu = self.momentum
+        for p, state, tmp in zip(self.params, self.state, self._scratch):
+            np.multiply(state["v"], mu, out=tmp)
+            p.value += tmp
+        self._ahead = True
+
+    def step(self) -> None:
+        if self._ahead:  # back from w + mu v to w (the shift was kept in tmp)
+            for p, tmp in zip(self.params, self._scratch):
+                p.value -= tmp
+            self._ahead = False
+        super().step()
+
     def _update(self, w, g, state, tmp):
         v = state["v"]
-        mu = self.momentum
-        np.multiply(v, -mu, out=tmp)  # -mu v_prev
-        v *= mu
-        v -= self.lr * g
-        w += tmp
-        w += (1.0 + mu) * v
+        v *= self.momentum
+        np.multiply(g, self.lr, out=tmp)
+        v -= tmp
+        w += v
 
 
 class AdaGrad(Optimizer):
@@ -173,6 +218,7 @@ class AdaGrad(Optimizer):
 
     name = "adagrad"
     title = "AdaGrad"
+    rule = "c ← c + g²;  w ← w − lr·g / (√c + ε)"
     description = "Per-weight step sizes that shrink with the sum of past squared gradients."
     schema = (EPS,)
 
@@ -194,6 +240,7 @@ class RMSProp(Optimizer):
 
     name = "rmsprop"
     title = "RMSProp"
+    rule = "c ← ρ·c + (1 − ρ)·g²;  w ← w − lr·g / (√c + ε)"
     description = "Divides each step by a running average of recent gradient sizes."
     schema = (RHO, EPS)
 
@@ -219,6 +266,7 @@ class Adam(Optimizer):
 
     name = "adam"
     title = "Adam"
+    rule = "m ← β₁·m + (1 − β₁)·g;  v ← β₂·v + (1 − β₂)·g²;  w ← w − lr·m̂ / (√v̂ + ε), m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ)"
     description = "Momentum plus per-weight step sizes, bias-corrected: a robust default."
     schema = (BETA1, BETA2, EPS)
 

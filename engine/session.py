@@ -293,6 +293,7 @@ class Session:
         """
         net, opt = self.network, self.optimizer
         loss_and_backward, opt_step = net.loss_and_backward, opt.step
+        look_ahead = opt.look_ahead if opt.looks_ahead else None
         reduction = self._config.train.loss_reduction
         epochs = self._config.train.epochs
         draw, spe, fallback = self._batches.draw, self.steps_per_epoch, self._fallback
@@ -306,6 +307,10 @@ class Session:
             if self.step == copy_before:
                 self._W_before = [layer.W.value.copy() for layer in net.layers]
                 self._W_before_step = self.step + 1
+            if look_ahead is not None:  # Nesterov: the gradient is taken at w + mu v
+                if self._pending is not None and not self._complete_pending():
+                    return False  # the last epoch's evaluation is of w, so it cannot reuse this pass
+                look_ahead()
             loss = loss_and_backward(Xb, Tb, reduction)
             if not math.isfinite(loss):
                 self._bad_loss = loss
