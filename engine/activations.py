@@ -112,10 +112,10 @@ class Identity(Activation):
     title = "Identity (linear)"
     description = "No non-linearity: any depth collapses to a single linear map."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return z.copy()
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         return np.ones_like(z)
 
     max_derivative = 1.0
@@ -133,14 +133,14 @@ class Sigmoid(Activation):
     saturating = True
     description = "Squashes to (0, 1); its slope is at most 1/4 and vanishes for |z| > 6."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return sigmoid(z)
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         s = sigmoid(z)
         return s * (1.0 - s)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         d = 1.0 - a
         d *= a
         return d
@@ -160,14 +160,14 @@ class Tanh(Activation):
     saturating = True
     description = "Zero-centred squashing to (-1, 1); slope 1 at 0, vanishing for |z| > 3."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         t = np.tanh(z)
         return 1.0 - t * t
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
 
     max_derivative = 1.0
@@ -185,13 +185,13 @@ class ReLU(Activation):
     rectifier = True
     description = "max(z, 0): no saturation for z > 0, but a unit with z <= 0 everywhere is dead."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0.0)
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
 
-    def grad(self, z, a):
+    def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
 
     max_derivative = 1.0
@@ -210,18 +210,18 @@ class LeakyReLU(Activation):
     rectifier = True
     description = "Like ReLU, with a small slope for z < 0 so units never fully die."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, z, self.slope * z)
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, 1.0, self.slope).astype(z.dtype, copy=False)
 
     @property
-    def max_derivative(self):
+    def max_derivative(self) -> float:
         return max(1.0, abs(self.slope))
 
     @property
-    def output_range(self):  # type: ignore[override]
+    def output_range(self) -> tuple[float, float]:  # type: ignore[override]
         return (-math.inf if self.slope > 0 else 0.0, math.inf)
 
 
@@ -237,20 +237,20 @@ class ELU(Activation):
                     tip="ELU's alpha: how far below zero its output can go."),)
     description = "Exponential linear unit: smooth, with negative outputs down to -alpha."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0.0)))
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0.0))).astype(
             z.dtype, copy=False
         )
 
     @property
-    def max_derivative(self):
+    def max_derivative(self) -> float:
         return max(1.0, self.alpha)
 
     @property
-    def output_range(self):  # type: ignore[override]
+    def output_range(self) -> tuple[float, float]:  # type: ignore[override]
         return (-self.alpha, math.inf)
 
 
@@ -268,10 +268,10 @@ class SELU(Activation):
     output_range = (-SCALE * ALPHA, math.inf)
     description = "Scaled ELU whose constants keep activations near mean 0, variance 1."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return self.SCALE * np.where(z > 0, z, self.ALPHA * np.expm1(np.minimum(z, 0.0)))
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         return self.SCALE * np.where(
             z > 0, 1.0, self.ALPHA * np.exp(np.minimum(z, 0.0))
         ).astype(z.dtype, copy=False)
@@ -301,10 +301,10 @@ class GELU(Activation):
     output_range = (-0.16997, math.inf)
     description = "z times the Gaussian CDF: a smooth ReLU that lets small negatives through."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return 0.5 * z * (1.0 + _erf(z / _SQRT_2))
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         cdf = 0.5 * (1.0 + _erf(z / _SQRT_2))
         zc = np.clip(z, -40.0, 40.0)  # phi(40) underflows to 0 anyway; no overflow in z*z
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * zc * zc)
@@ -321,10 +321,10 @@ class Swish(Activation):
     output_range = (-0.27846, math.inf)
     description = "z times sigmoid(z): smooth and non-monotonic, close to ReLU for large z."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return z * sigmoid(z)
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         s = sigmoid(z)
         return s * (1.0 + z * (1.0 - s))
 
@@ -339,10 +339,10 @@ class Softplus(Activation):
     output_range = (0.0, math.inf)
     description = "log(1 + e^z): a smooth ReLU whose slope is the sigmoid."
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return np.logaddexp(0.0, z)
 
-    def derivative(self, z):
+    def derivative(self, z: np.ndarray) -> np.ndarray:
         return sigmoid(z)
 
     max_derivative = 1.0

@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from . import config as cfgmod
 from .config import Config, ConfigError
@@ -50,10 +51,10 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self.out = out
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
-    def _print_message(self, message, file=None):
+    def _print_message(self, message: str, file: object = None) -> None:
         if message and self.out is not None:
             self.out(message.rstrip("\n"))
 
@@ -184,7 +185,7 @@ def _build_parser(out: Writer | None = None) -> argparse.ArgumentParser:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _fmt(x, digits: int = 3) -> str:
+def _fmt(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None or not math.isfinite(x) else f"{x:.{digits}f}"
 
 
@@ -242,14 +243,14 @@ def _table(headers: list[str], rows: list[list[str]], right: int = 0) -> list[st
     """The lines of a text table; columns from ``right`` on are right-aligned (numbers)."""
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
-    def line(cells):
+    def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if i >= right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
 
     return [line(headers).rstrip(), "  ".join("-" * w for w in widths), *(line(row).rstrip() for row in rows)]
 
 
 # -- run ---------------------------------------------------------------------------------------------
-def _cmd_run(args, out: Writer, err: Writer) -> int:
+def _cmd_run(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     from .report import build_report, write_report
     from .runner import run_to_end
 
@@ -275,11 +276,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _cmd_sweep(args, out: Writer, err: Writer) -> int:
+def _cmd_sweep(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     from .sweep import RESULT_FIELDS, backend, expand, parse_seeds, parse_vary, run_grid, summarise, validate
 
     base = _load(args.config).to_dict()
@@ -317,7 +318,7 @@ def _cmd_sweep(args, out: Writer, err: Writer) -> int:
 
 
 # -- probe -------------------------------------------------------------------------------------------
-def _cmd_probe(args, out: Writer, err: Writer) -> int:
+def _cmd_probe(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     from .propagation import signal_propagation
     from .report import clean
 

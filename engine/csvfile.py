@@ -196,7 +196,8 @@ def load_csv(path: str | Path, label_column: str | int | None = None, max_rows: 
     return _dataset(X, y, "csv", len(order), [spelling[key] for key in order], [headers[j] for j in features])
 
 
-def _parse_features(name, rows, cells, features, headers) -> np.ndarray:
+def _parse_features(name: str, rows: list[tuple[int, list[str]]], cells: list[list[str]], features: list[int],
+                    headers: list[str]) -> np.ndarray:
     """Convert all feature cells at once; only if that fails, walk them to report the first bad one."""
     try:
         X = np.array(cells, dtype=np.float64)

@@ -9,7 +9,7 @@ use it, so importing the engine stays fast.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,8 @@ class DatasetSpec:
         return {p.keyword: p.default for p in self.schema}
 
 
-def _dataset(X, y, name: str, n_classes: int, class_names=None, feature_names=None) -> Dataset:
+def _dataset(X: np.ndarray, y: np.ndarray, name: str, n_classes: int, class_names: Iterable[str] | None = None,
+             feature_names: Iterable[str] | None = None) -> Dataset:
     """Wrap arrays as a Dataset with the dtypes the engine expects."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     return Dataset(
@@ -98,7 +99,7 @@ def _whole(field_path: str, value: Any, lowest: int) -> int:
 
 
 # -- generators: generate(n_samples, noise, seed, **params) -> Dataset ------------------
-def _blobs(n_samples, noise, seed, centers=4):
+def _blobs(n_samples: int, noise: float, seed: int, centers: int = 4) -> Dataset:
     """Isotropic Gaussian clusters, one class per cluster; ``noise`` is each cluster's std.
 
     With the defaults this is exactly ``make_blobs(1000, centers=4, n_features=2,
@@ -111,14 +112,14 @@ def _blobs(n_samples, noise, seed, centers=4):
     return _dataset(X, y, "blobs", centers)
 
 
-def _blobs_xor(n_samples, noise, seed):
+def _blobs_xor(n_samples: int, noise: float, seed: int) -> Dataset:
     """The four blobs with labels mod 2: diagonally opposite blobs become one class,
     so no single straight line can separate the two classes."""
     four = _blobs(n_samples, noise, seed, centers=4)
     return _dataset(four.X, four.y % 2, "blobs_xor", 2)
 
 
-def _moons(n_samples, noise, seed):
+def _moons(n_samples: int, noise: float, seed: int) -> Dataset:
     """Two interleaved half-circles; ``noise`` is the std of Gaussian jitter."""
     from sklearn.datasets import make_moons
 
@@ -126,7 +127,7 @@ def _moons(n_samples, noise, seed):
     return _dataset(X, y, "moons", 2)
 
 
-def _circles(n_samples, noise, seed):
+def _circles(n_samples: int, noise: float, seed: int) -> Dataset:
     """A disc inside a ring of twice its radius (factor 0.5); ``noise`` jitters the points."""
     from sklearn.datasets import make_circles
 
@@ -134,7 +135,7 @@ def _circles(n_samples, noise, seed):
     return _dataset(X, y, "circles", 2)
 
 
-def _xor(n_samples, noise, seed):
+def _xor(n_samples: int, noise: float, seed: int) -> Dataset:
     """Points uniform in the square [-1, 1]^2; class 1 where x1 * x2 < 0.
 
     The labels are fixed first, then ``noise`` (a Gaussian std) moves the points,
@@ -148,7 +149,7 @@ def _xor(n_samples, noise, seed):
     return _dataset(X, y, "xor", 2)
 
 
-def _spiral(n_samples, noise, seed, arms=2):
+def _spiral(n_samples: int, noise: float, seed: int, arms: int = 2) -> Dataset:
     """``arms`` interleaved spiral arms, one class each, turning 1.5 times round.
 
     A point at fraction t of its arm sits at radius t and angle 3*pi*t plus the
@@ -165,7 +166,7 @@ def _spiral(n_samples, noise, seed, arms=2):
     return _dataset(X, y, "spiral", arms)
 
 
-def _gaussian_quantiles(n_samples, noise, seed):
+def _gaussian_quantiles(n_samples: int, noise: float, seed: int) -> Dataset:
     """A 2-D standard Gaussian cut at its median radius: core (class 0) against shell
     (class 1), so the ideal boundary is a circle. ``noise`` adds Gaussian jitter."""
     from sklearn.datasets import make_gaussian_quantiles
@@ -178,7 +179,7 @@ def _gaussian_quantiles(n_samples, noise, seed):
 _LINEAR_MARGIN = 0.2
 
 
-def _linear(n_samples, noise, seed):
+def _linear(n_samples: int, noise: float, seed: int) -> Dataset:
     """Two classes on either side of a random line through the origin, with an empty
     band of half-width 0.2 between them; ``noise`` (a Gaussian std) jitters the
     points and, once it is large enough, fills the band and mixes the classes."""
@@ -193,7 +194,7 @@ def _linear(n_samples, noise, seed):
     return _dataset(X, y, "linear", 2)
 
 
-def _iris(n_samples, noise, seed):
+def _iris(n_samples: int, noise: float, seed: int) -> Dataset:
     """Fisher's iris table (scikit-learn's bundled copy, read offline); fixed, so the
     sample count, noise and seed are ignored."""
     from sklearn.datasets import load_iris
@@ -202,13 +203,14 @@ def _iris(n_samples, noise, seed):
     return _dataset(table.data, table.target, "iris", 3, table.target_names, table.feature_names)
 
 
-def _iris_binary(n_samples, noise, seed):
+def _iris_binary(n_samples: int, noise: float, seed: int) -> Dataset:
     """The first 100 iris flowers: setosa (0) against versicolor (1)."""
     iris = _iris(n_samples, noise, seed)
     return _dataset(iris.X[:100], iris.y[:100], "iris_binary", 2, iris.class_names[:2], iris.feature_names)
 
 
-def _csv(n_samples, noise, seed, path=None, label_column=None):
+def _csv(n_samples: int, noise: float, seed: int, path: str | None = None,
+         label_column: str | int | None = None) -> Dataset:
     """A user's file, read by ``load_csv``; ``path`` is required."""
     if not path:
         raise DataError("data.path: the csv data set needs a file path (or call load_csv)")

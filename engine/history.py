@@ -7,6 +7,8 @@ so a snapshot's cost does not grow with the number of epochs written so far.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .snapshot import History
@@ -32,7 +34,8 @@ class HistoryBuffer:
         self.scalars = np.zeros((len(self.SCALARS), capacity))
         self.layered = np.zeros((len(self.LAYERED), capacity, n_layers))
 
-    def append(self, epoch: int, scalars: tuple[float, float, float, float], curves) -> None:
+    def append(self, epoch: int, scalars: tuple[float, float, float, float],
+               curves: Sequence[Sequence[float]]) -> None:
         """Add epoch ``epoch``: its four scalars and its four per-layer curves (each n_layers long)."""
         i = self.size
         if i == len(self.epochs):

@@ -67,7 +67,7 @@ class Initializer:
         fan_in, fan_out = fans(tuple(shape))
         return self.sample(tuple(shape), rng, fan_in, fan_out)
 
-    def sample(self, shape, rng, fan_in, fan_out) -> np.ndarray:
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
         raise NotImplementedError
 
     def std_for(self, fan_in: int, fan_out: int) -> float:
@@ -85,7 +85,7 @@ class Initializer:
 class _Normal(Initializer):
     """Draws N(0, std^2) with std from ``std_for(fan_in, fan_out)``."""
 
-    def sample(self, shape, rng, fan_in, fan_out):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
         return rng.standard_normal(shape) * self.std_for(fan_in, fan_out)
 
 
@@ -95,11 +95,11 @@ class _Uniform(Initializer):
     def limit_for(self, fan_in: int, fan_out: int) -> float:
         raise NotImplementedError
 
-    def sample(self, shape, rng, fan_in, fan_out):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
         lim = self.limit_for(fan_in, fan_out)
         return rng.uniform(-lim, lim, size=shape)
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return self.limit_for(fan_in, fan_out) / math.sqrt(3.0)
 
 
@@ -110,10 +110,10 @@ class Zeros(Initializer):
     title = "Zeros"
     description = "Every weight 0: all units of a layer stay identical (symmetry never breaks)."
 
-    def sample(self, shape, rng, fan_in, fan_out):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
         return np.zeros(shape)
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return 0.0
 
 
@@ -126,10 +126,10 @@ class Constant(Initializer):
                     tip="The value every weight starts at."),)
     description = "Every weight the same value: units stay identical, like zeros."
 
-    def sample(self, shape, rng, fan_in, fan_out):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
         return np.full(shape, self.value)
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return 0.0
 
 
@@ -142,7 +142,7 @@ class Normal(_Normal):
                     tip="The standard deviation of the drawn weights."),)
     description = "Gaussian with a fixed std, ignoring the layer size (std 1 saturates sigmoids)."
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return self.std
 
 
@@ -165,7 +165,7 @@ class Uniform(_Uniform):
                     tip="Weights are drawn uniformly from -a to a."),)
     description = "Uniform in (-limit, limit), ignoring the layer size."
 
-    def limit_for(self, fan_in, fan_out):
+    def limit_for(self, fan_in: int, fan_out: int) -> float:
         return self.limit
 
 
@@ -179,7 +179,7 @@ class Xavier(_Normal):
     title = "Xavier N(0, 1/fan_in)"
     description = "Variance 1/fan_in keeps the signal's spread steady for sigmoid and tanh."
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return math.sqrt(1.0 / fan_in)
 
 
@@ -190,7 +190,7 @@ class GlorotNormal(_Normal):
     title = "Glorot normal"
     description = "Variance 2/(fan_in + fan_out): a compromise between forward and backward."
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return math.sqrt(2.0 / (fan_in + fan_out))
 
 
@@ -201,7 +201,7 @@ class GlorotUniform(_Uniform):
     title = "Glorot uniform"
     description = "Uniform with Glorot's variance 2/(fan_in + fan_out)."
 
-    def limit_for(self, fan_in, fan_out):
+    def limit_for(self, fan_in: int, fan_out: int) -> float:
         return math.sqrt(6.0 / (fan_in + fan_out))
 
 
@@ -215,7 +215,7 @@ class He(_Normal):
     title = "He N(0, 2/fan_in)"
     description = "Variance 2/fan_in makes up for ReLU zeroing half the signal."
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return math.sqrt(2.0 / fan_in)
 
 
@@ -226,7 +226,7 @@ class HeUniform(_Uniform):
     title = "He uniform"
     description = "Uniform with He's variance 2/fan_in."
 
-    def limit_for(self, fan_in, fan_out):
+    def limit_for(self, fan_in: int, fan_out: int) -> float:
         return math.sqrt(6.0 / fan_in)
 
 
@@ -244,7 +244,7 @@ class Orthogonal(Initializer):
                     tip="Every singular value of the weight matrix equals the gain."),)
     description = "Rows or columns orthonormal (times gain): the signal's norm is preserved."
 
-    def sample(self, shape, rng, fan_in, fan_out):
+    def sample(self, shape: tuple[int, ...], rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
         if len(shape) != 2:
             return rng.standard_normal(shape) * (self.gain / math.sqrt(fan_in))
         rows, cols = shape
@@ -255,7 +255,7 @@ class Orthogonal(Initializer):
             q = q.T
         return self.gain * q
 
-    def std_for(self, fan_in, fan_out):
+    def std_for(self, fan_in: int, fan_out: int) -> float:
         return self.gain / math.sqrt(max(fan_in, fan_out))
 
 

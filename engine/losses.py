@@ -12,11 +12,14 @@ not. The same learning rate therefore means a step ``batch`` times larger under
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from .activations import sigmoid
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 __all__ = ["Head", "HEADS", "REDUCTIONS", "get"]
 
@@ -26,7 +29,7 @@ REDUCTIONS = ("mean", "sum")
 _ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
 
 
-def ones(n: int, dtype) -> np.ndarray:
+def ones(n: int, dtype: DTypeLike) -> np.ndarray:
     """A cached vector of ones: ``x @ ones(k)`` sums rows through BLAS, several
     times faster than ``x.sum(axis=1)`` on the small arrays this lab uses."""
     key = (n, np.dtype(dtype))
@@ -64,7 +67,7 @@ class Head:
     def n_outputs(self, n_classes: int) -> int:
         return n_classes
 
-    def targets(self, y: np.ndarray, n_classes: int, dtype=np.float64) -> np.ndarray:
+    def targets(self, y: np.ndarray, n_classes: int, dtype: DTypeLike = np.float64) -> np.ndarray:
         """One-hot targets (n, n_classes) from integer labels."""
         t = np.zeros((len(y), n_classes), dtype=dtype)
         t[np.arange(len(y)), y] = 1.0
@@ -76,7 +79,7 @@ class Head:
         """(loss, dL/dlogits) for a batch."""
         raise NotImplementedError
 
-    def loss(self, logits, targets, reduction: str = "mean") -> float:
+    def loss(self, logits: np.ndarray, targets: np.ndarray, reduction: str = "mean") -> float:
         return self.loss_and_grad(logits, targets, reduction)[0]
 
     def proba(self, logits: np.ndarray) -> np.ndarray:
@@ -102,7 +105,9 @@ class SoftmaxCrossEntropy(Head):
     loss_name = "cross-entropy"
     description = "One output per class; probabilities sum to 1; cross-entropy loss."
 
-    def loss_and_grad(self, logits, targets, reduction="mean"):
+    def loss_and_grad(
+        self, logits: np.ndarray, targets: np.ndarray, reduction: str = "mean"
+    ) -> tuple[float, np.ndarray]:
         _check_reduction(reduction)
         exp = logits - row_max(logits)[:, None]  # shifted logits, then exp in place
         # -sum t * (shifted - log total), with sum(t) = 1 per row
@@ -118,7 +123,7 @@ class SoftmaxCrossEntropy(Head):
             exp *= 1.0 / n
         return loss, exp
 
-    def proba(self, logits):
+    def proba(self, logits: np.ndarray) -> np.ndarray:
         exp = np.exp(logits - row_max(logits)[:, None])
         exp /= (exp @ ones(exp.shape[1], exp.dtype))[:, None]
         return exp
@@ -135,7 +140,7 @@ class SigmoidBinaryCrossEntropy(Head):
     loss_name = "binary cross-entropy"
     description = "One output unit giving P(class 1); for two-class problems only."
 
-    def n_outputs(self, n_classes):
+    def n_outputs(self, n_classes: int) -> int:
         if n_classes != 2:
             raise ValueError(
                 f"model.output: 'sigmoid' needs exactly 2 classes, the data has {n_classes}; "
@@ -143,11 +148,13 @@ class SigmoidBinaryCrossEntropy(Head):
             )
         return 1
 
-    def targets(self, y, n_classes, dtype=np.float64):
+    def targets(self, y: np.ndarray, n_classes: int, dtype: DTypeLike = np.float64) -> np.ndarray:
         self.n_outputs(n_classes)
         return np.asarray(y, dtype=dtype).reshape(-1, 1)
 
-    def loss_and_grad(self, logits, targets, reduction="mean"):
+    def loss_and_grad(
+        self, logits: np.ndarray, targets: np.ndarray, reduction: str = "mean"
+    ) -> tuple[float, np.ndarray]:
         _check_reduction(reduction)
         loss = float(np.logaddexp(0.0, logits).sum() - np.vdot(targets, logits))
         grad = sigmoid(logits)
@@ -158,11 +165,11 @@ class SigmoidBinaryCrossEntropy(Head):
             grad *= 1.0 / n
         return loss, grad
 
-    def proba(self, logits):
+    def proba(self, logits: np.ndarray) -> np.ndarray:
         p = sigmoid(logits[:, 0])
         return np.column_stack((1.0 - p, p))
 
-    def predict(self, logits):
+    def predict(self, logits: np.ndarray) -> np.ndarray:
         return (logits[:, 0] > 0).astype(np.int64)
 
 
@@ -178,7 +185,9 @@ class IdentityMSE(Head):
     loss_name = "mean squared error"
     description = "Linear outputs fitted to one-hot targets by squared error."
 
-    def loss_and_grad(self, logits, targets, reduction="mean"):
+    def loss_and_grad(
+        self, logits: np.ndarray, targets: np.ndarray, reduction: str = "mean"
+    ) -> tuple[float, np.ndarray]:
         _check_reduction(reduction)
         diff = logits - targets
         k = logits.shape[1]
@@ -190,7 +199,7 @@ class IdentityMSE(Head):
             diff *= 1.0 / n
         return loss, diff
 
-    def proba(self, logits):
+    def proba(self, logits: np.ndarray) -> np.ndarray:
         # Not probabilities: scores clipped to [0, 1] and renormalised, for plots.
         clipped = np.clip(logits, 0.0, 1.0)
         total = clipped.sum(axis=1, keepdims=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from . import losses as loss_mod
 from .activations import Activation
 from .initializers import Initializer
 from .losses import ones
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 __all__ = ["Parameter", "Layer", "Network"]
 
@@ -48,7 +52,8 @@ class Layer:
     The output layer's activation is None: the head applies its own function.
     """
 
-    def __init__(self, index: int, fan_in: int, fan_out: int, activation: Activation | None, dtype):
+    def __init__(self, index: int, fan_in: int, fan_out: int, activation: Activation | None,
+                 dtype: DTypeLike):
         self.index = index
         self.fan_in = fan_in
         self.fan_out = fan_out

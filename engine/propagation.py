@@ -8,6 +8,7 @@ student sees which initialisers keep the signal alive through depth.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,10 +79,10 @@ class PropagationResult:
     def __len__(self) -> int:
         return len(self.layers)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[LayerSignal]:
         return iter(self.layers)
 
-    def __getitem__(self, i):
+    def __getitem__(self, i: int) -> LayerSignal:
         return self.layers[i]
 
     def column(self, name: str) -> np.ndarray:
@@ -94,7 +95,7 @@ class PropagationResult:
                 "samples": self.samples, "seed": self.seed, "layers": [layer.to_dict() for layer in self.layers]}
 
 
-def _positive(name: str, value) -> int:
+def _positive(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}: must be a positive integer, got {value!r}")
     return int(value)

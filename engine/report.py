@@ -8,10 +8,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .session import Session
 
 __all__ = ["REPORT_KEYS", "STOPPED_REASONS", "build_report", "write_report", "clean"]
 
@@ -23,7 +27,7 @@ _METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 _LAYER_CURVES = ("grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction")
 
 
-def clean(value):
+def clean(value: Any) -> Any:
     """NaN/inf -> None, NumPy scalars and arrays -> plain Python, recursively."""
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()}
@@ -41,7 +45,7 @@ def clean(value):
     return value
 
 
-def build_report(session, final: Snapshot) -> dict:
+def build_report(session: Session, final: Snapshot) -> dict:
     """The report of ``session`` as it stands at ``final`` (normally the run's last snapshot).
 
     Keys (``REPORT_KEYS``): the resolved ``config``; the ``architecture`` line;

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 __all__ = ["ConfigError", "Param", "Section", "collect", "got", "section_default"]
 
@@ -245,6 +245,6 @@ class Section:
             out[key] = list(value) if isinstance(value, tuple) else value
         return out
 
-    def with_extra(self, **changes: Any):
+    def with_extra(self, **changes: Any) -> Self:
         """A copy with registry-declared settings changed (unchecked: use Config.with_changes for user input)."""
         return replace(self, extra=tuple((k, changes.get(k, v)) for k, v in self.extra))

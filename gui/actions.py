@@ -9,10 +9,14 @@ are menu entries whose tip also shows in the status bar. The shortcuts sheet
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QStyle
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 __all__ = ["ACTIONS", "ActionSpec", "build_actions", "make_action", "show_playing"]
 
@@ -54,7 +58,7 @@ ACTIONS = (
 )
 
 
-def make_action(window, spec: ActionSpec) -> QAction:
+def make_action(window: MainWindow, spec: ActionSpec) -> QAction:
     icon = window.style().standardIcon(spec.icon) if spec.icon is not None else None
     action = QAction(icon, spec.text, window) if icon is not None else QAction(spec.text, window)
     action.setObjectName(spec.name)
@@ -71,7 +75,7 @@ def make_action(window, spec: ActionSpec) -> QAction:
     return action
 
 
-def build_actions(window) -> dict[str, QAction]:
+def build_actions(window: MainWindow) -> dict[str, QAction]:
     """Every action of the table, also set as the window attribute the table names."""
     actions = {}
     for spec in ACTIONS:

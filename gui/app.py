@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import sys
 import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .resources import resource_path
 from .theme import apply_theme
+
+if TYPE_CHECKING:
+    from engine.config import Config
+
+    from .main_window import MainWindow
 
 APP_NAME = "Activation Lab"
 ORG_NAME = "Activation Lab"
@@ -41,10 +48,10 @@ def _ensure_app(argv: list[str] | None = None) -> QApplication:
 class _ErrorReporter:
     """sys.excepthook: log the traceback, show ONE dialog at a time, never crash silently."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.showing = False
 
-    def __call__(self, exc_type, exc, tb):
+    def __call__(self, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
         if self.showing or QApplication.instance() is None:
             return
@@ -57,7 +64,7 @@ class _ErrorReporter:
             self.showing = False
 
 
-def create_window(config=None, defer_data: bool = False):
+def create_window(config: Config | None = None, defer_data: bool = False) -> MainWindow:
     """Build the main window (and the QApplication if needed) without running the loop.
 
     With ``defer_data`` the data set and session are built once the event loop runs,

@@ -13,10 +13,16 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from .worker import WorkerHandle
+
+if TYPE_CHECKING:
+    from engine.session import Session
+    from engine.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,7 @@ CALL_TIMEOUT = 5.0
 #: milliseconds a stop waits for the loop to end before leaving it to finish on its own
 STOP_TIMEOUT_MS = 2000
 _FINAL = ("completed", "diverged", "stopped")
+_T = TypeVar("_T")
 
 #: workers whose loop outlived a bounded stop (a step longer than the wait): kept here, never
 #: destroyed while their thread runs, until their thread finishes (see _Parking)
@@ -77,7 +84,8 @@ class TrainingController(QObject):
     #: a finished run starts over from its initial weights (Play or Step after the end)
     restarted = Signal()
 
-    def __init__(self, parent=None, stop_timeout_ms: int = STOP_TIMEOUT_MS, call_timeout: float = CALL_TIMEOUT):
+    def __init__(self, parent: QObject | None = None, stop_timeout_ms: int = STOP_TIMEOUT_MS,
+                 call_timeout: float = CALL_TIMEOUT):
         super().__init__(parent)
         self.session = None
         self.handle: WorkerHandle | None = None
@@ -119,7 +127,7 @@ class TrainingController(QObject):
         return next((h for h in self.parked() if h.session is self.session), None)
 
     # -- requests --------------------------------------------------------------------
-    def call(self, fn, timeout: float | None = None):
+    def call(self, fn: Callable[[Session], _T], timeout: float | None = None) -> _T:
         """``fn(session)``, run between two training steps; its result, or its exception raised here.
 
         With no loop running it runs now, in this thread. A loop that does not reach
@@ -139,12 +147,12 @@ class TrainingController(QObject):
                 raise TimeoutError("training is in the middle of a long step; try again in a moment") from None
             return future.result()  # it has just started: it finishes promptly
 
-    def take_snapshot(self, diagnostics: bool = True, boundary_resolution: int | None = None):
+    def take_snapshot(self, diagnostics: bool = True, boundary_resolution: int | None = None) -> Snapshot:
         """A snapshot of the session now, taken between steps."""
         return self.call(lambda s: s.snapshot(diagnostics, boundary_resolution))
 
     # -- the session -----------------------------------------------------------------
-    def set_session(self, session) -> None:
+    def set_session(self, session: Session) -> None:
         """Stop the run (if any) and take over a new session; announce its first picture."""
         self._stop_worker()
         self.session = session
@@ -218,7 +226,7 @@ class TrainingController(QObject):
         """New initial weights drawn from ``seed`` (once the loop has ended)."""
         self._restart(lambda s: s.reinitialize(seed))
 
-    def _restart(self, change) -> None:
+    def _restart(self, change: Callable[[Session], object]) -> None:
         if self.session is None:
             return
         session = self.session
@@ -231,7 +239,7 @@ class TrainingController(QObject):
         self._when_free(restart)
         self.playingChanged.emit(False)
 
-    def _when_free(self, fn) -> None:
+    def _when_free(self, fn: Callable[[], object]) -> None:
         """Run ``fn`` now, or, when a stopped loop is still in a long step on this session,
         once its thread has finished."""
         parking = next((p for p in self._parkings
@@ -282,7 +290,7 @@ class TrainingController(QObject):
         return self.handle is not None and self.sender() is self.handle.worker
 
     @Slot(object)
-    def _on_snapshot(self, snap) -> None:
+    def _on_snapshot(self, snap: Snapshot | None) -> None:
         if snap is not None and self._from_current_worker():
             self.snapshot.emit(snap)
 

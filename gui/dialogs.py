@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterable
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QVBoxLayout
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
 
 
-def ask_open_path(parent, title: str, file_filter: str) -> str:
+def ask_open_path(parent: QWidget | None, title: str, file_filter: str) -> str:
     """A file to open, or "" when the user cancels."""
     path, _ = QFileDialog.getOpenFileName(parent, title, "", file_filter)
     return path
 
 
-def ask_save_path(parent, title: str, default: str, file_filter: str) -> str:
+def ask_save_path(parent: QWidget | None, title: str, default: str, file_filter: str) -> str:
     """A file to write, or "" when the user cancels."""
     path, _ = QFileDialog.getSaveFileName(parent, title, default, file_filter)
     return path
 
 
-def warn(parent, title: str, text: str) -> None:
+def warn(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.warning(parent, title, text)
 
 
-def shortcuts_dialog(parent, actions) -> QDialog:
+def shortcuts_dialog(parent: QWidget | None, actions: Iterable[QAction]) -> QDialog:
     """A sheet listing every action that has a shortcut (built from the actions themselves)."""
     rows = "".join(
         f"<tr><td style='padding:2px 14px 2px 0'><b>{a.shortcut().toString()}</b></td>"
@@ -67,7 +69,7 @@ def about_text() -> str:
             f"<br>PySide6 {PySide6.__version__} (Qt {qVersion()}) · pyqtgraph {pyqtgraph.__version__}</p>")
 
 
-def about_dialog(parent) -> QMessageBox:
+def about_dialog(parent: QWidget | None) -> QMessageBox:
     box = QMessageBox(parent)
     box.setObjectName("aboutDialog")
     box.setWindowTitle("About Activation Lab")

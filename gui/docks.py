@@ -9,8 +9,9 @@ window hands its widgets to ``DockLayout`` and does no placing of its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QVBoxLayout, QWidget
 
 __all__ = ["DockLayout", "build_controls_dock"]
@@ -20,7 +21,7 @@ class DockLayout:
     """One dock per widget, arranged as the widgets declare: cells form a grid of rows in
     their dock area (rows stacked, columns side by side), tabs sit behind their anchor."""
 
-    def __init__(self, window: QMainWindow, widgets: dict, others=()):
+    def __init__(self, window: QMainWindow, widgets: dict, others: Iterable[QDockWidget] = ()):
         """``others``: docks the window placed itself (the controls): View > Reset layout
         brings them back too, and the views share what they leave of the window's width."""
         self.window = window
@@ -92,7 +93,7 @@ class DockLayout:
                     window.resizeDocks([docks[key] for key, _ in row], [width * share // 100 for _, share in row],
                                        Qt.Horizontal)
 
-    def reset(self, state) -> None:
+    def reset(self, state: QByteArray) -> None:
         """Back to the saved ``state``, every dock docked and shown, default sizes."""
         self.window.restoreState(state)
         for dock in (*self.docks.values(), *self.others):
@@ -120,13 +121,13 @@ class _FitWidth(QObject):
         need = max(self.natural, self.scroll.widget().minimumSizeHint().width())
         self.scroll.setMinimumWidth(need + self.scroll.verticalScrollBar().sizeHint().width() + 4)
 
-    def eventFilter(self, watched, event) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.LayoutRequest:
             self.fit()
         return False
 
 
-def build_controls_dock(window: QMainWindow, widgets) -> tuple[QDockWidget, QScrollArea]:
+def build_controls_dock(window: QMainWindow, widgets: Iterable[QWidget]) -> tuple[QDockWidget, QScrollArea]:
     """The control panels, stacked in a scroll area, in a dock on the left that cannot be closed."""
     inner = QWidget()
     box = QVBoxLayout(inner)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
@@ -22,8 +22,16 @@ from PySide6.QtSvg import QSvgGenerator
 
 from engine.report import build_report, write_report
 
+if TYPE_CHECKING:
+    from engine.network import Network
+    from engine.session import Session
+    from engine.snapshot import Snapshot
 
-def export_view(view, path: str) -> None:
+    from .plots.base import View
+    from .plots.diagnostics import DiagnosticsView
+
+
+def export_view(view: View, path: str) -> None:
     """A view as PNG (the widget as seen) or SVG (vector: the widget painted into an SVG).
 
     SVG goes through Qt's QSvgGenerator rather than pyqtgraph's SVGExporter:
@@ -47,7 +55,7 @@ def export_view(view, path: str) -> None:
         raise OSError(f"could not write {path}")
 
 
-def export_history_csv(snapshot, path: str) -> None:
+def export_history_csv(snapshot: Snapshot, path: str) -> None:
     """One row per epoch: losses, accuracies, and each layer's per-epoch numbers."""
     h = snapshot.history
     n_layers = h.grad_mean_abs.shape[1] if h.grad_mean_abs.ndim == 2 else 0
@@ -73,7 +81,7 @@ def export_diagnostics_csv(entries: list[tuple[str, str, str]], path: str) -> No
         writer.writerows(entries)
 
 
-def weights_of(network) -> tuple[str, dict[str, np.ndarray]]:
+def weights_of(network: Network) -> tuple[str, dict[str, np.ndarray]]:
     """The architecture line and a copy of every parameter, by name."""
     return network.summary(), {p.name: p.value.copy() for p in network.parameters()}
 
@@ -84,14 +92,14 @@ def write_weights(weights: tuple[str, dict[str, np.ndarray]], path: str) -> None
     np.savez(path, architecture=np.array(architecture), **arrays)
 
 
-def report_of(session) -> dict:
+def report_of(session: Session) -> dict:
     """The run report of the session now; a run still going is reported as stopped."""
     snap = session.snapshot(True)
     status = session.status if session.status in ("completed", "diverged") else "stopped"
     return build_report(session, dataclass_replace(snap, status=status))
 
 
-def diagnostics_entries(view) -> list[tuple[str, str, str]]:
+def diagnostics_entries(view: DiagnosticsView) -> list[tuple[str, str, str]]:
     """(state, severity, text) for each alert the diagnostics view lists, top to bottom."""
     entries = []
     for i in range(view.list.count()):

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSignalBlocker, QTimer, Signal, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from engine import config as cfgmod
@@ -35,6 +37,13 @@ from .plots import VIEWS
 from .plots.style import setup_pyqtgraph
 from .status import StatusBar, error_line
 from .theme import is_dark
+
+if TYPE_CHECKING:
+    from engine.datasets import Split
+    from engine.snapshot import Snapshot
+
+    from .lessons import Lesson
+    from .worker import WorkerHandle
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +128,7 @@ class MainWindow(QMainWindow):
         else:
             self.apply_config(config)
 
-    def _timer(self, ms: int, slot) -> QTimer:
+    def _timer(self, ms: int, slot: Callable[[], object]) -> QTimer:
         timer = QTimer(self)
         timer.setInterval(ms)
         timer.timeout.connect(slot)
@@ -132,7 +141,7 @@ class MainWindow(QMainWindow):
         return self.controller.session
 
     @property
-    def handle(self):
+    def handle(self) -> WorkerHandle | None:
         """The live training worker's handle (None when no run is going)."""
         return self.controller.handle
 
@@ -145,7 +154,7 @@ class MainWindow(QMainWindow):
         if config is not None:
             self.rebuild(config)
 
-    def event(self, event) -> bool:
+    def event(self, event: QEvent) -> bool:
         handled = super().event(event)
         if event.type() == QEvent.UpdateRequest:  # the window has just been painted
             if self.first_paint_callback is not None:
@@ -155,7 +164,7 @@ class MainWindow(QMainWindow):
                 QTimer.singleShot(0, self._build_deferred)
         return handled
 
-    def showEvent(self, event) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._sizes_pending:  # first start (nothing saved): once the window has its size
             self._sizes_pending = False
@@ -220,7 +229,7 @@ class MainWindow(QMainWindow):
         self.update_status()
         self.sessionReady.emit()
 
-    def _restart_views(self, keep_ghost: bool, context=None) -> None:
+    def _restart_views(self, keep_ghost: bool, context: tuple[Config, Split] | None = None) -> None:
         for view in self.views.values():
             view.reset(keep_ghost=keep_ghost)
             if context is not None:
@@ -275,7 +284,7 @@ class MainWindow(QMainWindow):
         show_playing(self.play_action, playing)
 
     @Slot(object)
-    def on_snapshot(self, snap) -> None:
+    def on_snapshot(self, snap: Snapshot) -> None:
         self.latest = snap
 
     @Slot()
@@ -345,7 +354,7 @@ class MainWindow(QMainWindow):
         if path:
             self._guarded(lambda: self.save_config(path))
 
-    def open_lesson(self, lesson) -> None:
+    def open_lesson(self, lesson: Lesson) -> None:
         self.config_path = None
         self.apply_config(lesson.config)
         self.lesson_view.show_lesson(lesson)
@@ -353,7 +362,7 @@ class MainWindow(QMainWindow):
         self.lesson_dock.raise_()
 
     # -- exports -----------------------------------------------------------------------
-    def _guarded(self, work) -> bool:
+    def _guarded(self, work: Callable[[], object]) -> bool:
         """Run a file operation; report a failure in one dialog, never a traceback."""
         try:
             work()
@@ -402,7 +411,7 @@ class MainWindow(QMainWindow):
         dialogs.about_dialog(self).exec()
 
     # -- closing ---------------------------------------------------------------------
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.store.save_on_close(self, self.session.config if self.session is not None else None)
         self.shutdown()
         super().closeEvent(event)

@@ -7,12 +7,18 @@ toggle per dock, one entry per recent file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QSlider, QToolBar, QToolButton
 
 from . import exports
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 __all__ = ["SPEEDS", "build_menus", "build_transport_bar", "fill_recent"]
 
@@ -20,7 +26,7 @@ __all__ = ["SPEEDS", "build_menus", "build_transport_bar", "fill_recent"]
 SPEEDS = [2, 5, 10, 25, 50, 100, 250, 500, 1000, None]
 
 
-def _entry(menu: QMenu, text: str, slot, tip: str):
+def _entry(menu: QMenu, text: str, slot: Callable[..., object], tip: str) -> QAction:
     action = menu.addAction(text)
     action.triggered.connect(slot)
     action.setStatusTip(tip)
@@ -28,7 +34,7 @@ def _entry(menu: QMenu, text: str, slot, tip: str):
     return action
 
 
-def build_menus(window) -> None:
+def build_menus(window: MainWindow) -> None:
     """File, Run, Lessons, View and Help; sets ``window.recent_menu``."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
@@ -69,7 +75,7 @@ def build_menus(window) -> None:
     help_menu.addAction(window.about_action)
 
 
-def fill_recent(window, files) -> None:
+def fill_recent(window: MainWindow, files: list[str]) -> None:
     menu = window.recent_menu
     menu.clear()
     for path in files:
@@ -77,7 +83,7 @@ def fill_recent(window, files) -> None:
     menu.setEnabled(bool(files))
 
 
-def build_transport_bar(window) -> None:
+def build_transport_bar(window: MainWindow) -> None:
     """Play, Step, Reset, New weights as buttons, and the speed slider; sets ``window.buttons``,
     ``window.speed_slider`` and ``window.speed_label`` (the window connects the slider)."""
     bar = QToolBar("Transport")

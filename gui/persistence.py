@@ -9,20 +9,23 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QMainWindow
 
 from engine.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 8
+_T = TypeVar("_T")
 
 
 class Store:
     def __init__(self, settings: QSettings | None = None):
         self.settings = settings or QSettings()
 
-    def _get(self, key: str, kind):
+    def _get(self, key: str, kind: type[_T]) -> _T | None:
         value = self.settings.value(key)
         if value is None:
             return None
@@ -32,19 +35,19 @@ class Store:
         return value
 
     # -- window ---------------------------------------------------------------------
-    def save_window(self, window) -> None:
+    def save_window(self, window: QMainWindow) -> None:
         self.settings.beginGroup("window")
         self.settings.setValue("geometry", window.saveGeometry())
         self.settings.setValue("state", window.saveState())
         self.settings.endGroup()
 
-    def save_on_close(self, window, config: Config | None) -> None:
+    def save_on_close(self, window: QMainWindow, config: Config | None) -> None:
         """What a close keeps: the window's layout and the configuration in use."""
         self.save_window(window)
         if config is not None:
             self.save_config(config)
 
-    def restore_window(self, window) -> bool:
+    def restore_window(self, window: QMainWindow) -> bool:
         """Geometry and dock layout as saved; True when a dock layout was restored."""
         geometry = self._get("window/geometry", QByteArray)
         if geometry is not None and not window.restoreGeometry(geometry):

@@ -8,11 +8,15 @@ only once the loop has really stopped) and from the snapshot otherwise.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QMainWindow
 
 from .theme import error_colour
+
+if TYPE_CHECKING:
+    from engine.snapshot import Snapshot
 
 __all__ = ["StatusBar", "error_line", "status_text"]
 
@@ -29,7 +33,7 @@ def _num(x: float) -> str:
     return "—" if not math.isfinite(x) else f"{x:.4f}"
 
 
-def status_text(snap, phase: str) -> str:
+def status_text(snap: Snapshot, phase: str) -> str:
     """One line for ``snap``; ``phase`` is the controller's (see TrainingController.phase)."""
     if phase in _PHASES:
         state = _PHASES[phase]
@@ -45,7 +49,7 @@ def status_text(snap, phase: str) -> str:
 class StatusBar:
     """The two labels of the window's status bar: the run's line and, while training, its rate."""
 
-    def __init__(self, window):
+    def __init__(self, window: QMainWindow):
         self.label = QLabel()
         self.label.setObjectName("statusText")
         window.statusBar().addWidget(self.label, 1)
@@ -53,7 +57,7 @@ class StatusBar:
         self.rate.setObjectName("rateText")
         window.statusBar().addPermanentWidget(self.rate)
 
-    def show(self, snap, phase: str) -> None:
+    def show(self, snap: Snapshot | None, phase: str) -> None:
         if snap is None:
             return
         self.label.setText(status_text(snap, phase))

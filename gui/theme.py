@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 
-def is_dark(app) -> bool:
+def is_dark(app: QGuiApplication | None) -> bool:
     """True when the system asks for a dark colour scheme (Qt 6.5+ reports it)."""
     if app is None:
         return False
@@ -16,7 +17,7 @@ def is_dark(app) -> bool:
         return app.palette().color(QPalette.Window).lightness() < 128
 
 
-def error_colour(widget) -> str:
+def error_colour(widget: QWidget) -> str:
     """The red for error text on ``widget``: deep on a light background, soft on a dark one."""
     return "#ff6b6b" if widget.palette().color(QPalette.Base).lightness() < 128 else "#b00020"
 
@@ -37,7 +38,7 @@ def dark_palette() -> QPalette:
     return p
 
 
-def apply_theme(app) -> bool:
+def apply_theme(app: QApplication) -> bool:
     """Use the Fusion style with a dark palette when the system is dark; returns whether it is."""
     dark = is_dark(app)
     if dark:

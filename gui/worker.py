@@ -15,9 +15,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+if TYPE_CHECKING:
+    from engine.session import Session
+    from engine.snapshot import Snapshot
 
 __all__ = ["Requests", "TrainingWorker", "WorkerHandle"]
 
@@ -31,12 +37,12 @@ class Requests:
     caller may then use the session itself.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: deque[tuple[Future, object]] = deque()
         self._open = True
 
-    def submit(self, fn) -> Future | None:
+    def submit(self, fn: Callable[[Session], object]) -> Future | None:
         with self._lock:
             if not self._open:
                 return None
@@ -44,7 +50,7 @@ class Requests:
             self._items.append((future, fn))
             return future
 
-    def run_pending(self, session) -> None:
+    def run_pending(self, session: Session) -> None:
         """Run every queued call (in the calling thread); a cancelled one is skipped."""
         while True:
             with self._lock:
@@ -60,7 +66,7 @@ class Requests:
             else:
                 future.set_result(result)
 
-    def close(self, session) -> None:
+    def close(self, session: Session) -> None:
         """Accept nothing more and run what is still queued."""
         with self._lock:
             self._open = False
@@ -73,7 +79,7 @@ class TrainingWorker(QObject):
     finished = Signal(str)  # the session's final status
     failed = Signal(str)  # one line saying what went wrong
 
-    def __init__(self, session, max_steps_per_second: float | None = None):
+    def __init__(self, session: Session, max_steps_per_second: float | None = None):
         super().__init__()
         self.session = session
         #: None = as fast as possible; read by the worker thread between snapshots
@@ -147,8 +153,9 @@ class TrainingWorker(QObject):
 class WorkerHandle:
     """Owns one worker and its QThread; ``shutdown`` is safe to call any number of times."""
 
-    def __init__(self, session, on_snapshot, on_finished, on_failed, max_steps_per_second=None,
-                 on_paused=None):
+    def __init__(self, session: Session, on_snapshot: Callable[[Snapshot | None], None],
+                 on_finished: Callable[[str], None], on_failed: Callable[[str], None],
+                 max_steps_per_second: float | None = None, on_paused: Callable[[], None] | None = None):
         self.worker = TrainingWorker(session, max_steps_per_second)
         self.qthread = QThread()
         self.qthread.setObjectName("training")
@@ -165,7 +172,7 @@ class WorkerHandle:
         self._done = False
 
     @property
-    def session(self):
+    def session(self) -> Session:
         return self.worker.session
 
     def start(self) -> None:
@@ -174,7 +181,7 @@ class WorkerHandle:
     def is_running(self) -> bool:
         return not self._done and self.qthread.isRunning()
 
-    def submit(self, fn) -> Future | None:
+    def submit(self, fn: Callable[[Session], object]) -> Future | None:
         """Queue ``fn(session)`` for the loop's next pause between steps (None: the run has ended)."""
         if self._done:
             return None

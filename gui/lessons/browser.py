@@ -62,7 +62,7 @@ class LessonView(QWidget):
     dock_width = 50
     dock_tab = "diagnostics"
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("lessonView")
         self.label = QLabel()

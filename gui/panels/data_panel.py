@@ -8,8 +8,10 @@ data set remembers its own size and noise while the user looks at another.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from engine import datasets
 from engine.config import PARAMS, DataConfig
@@ -23,7 +25,7 @@ class LabelColumnEdit(QLineEdit):
     """The CSV label column, by name or index; keeps the loaded value's type
     (the text "2" and the index 2 are different settings) until edited."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.setObjectName("labelColumnEdit")
         self.setPlaceholderText("last column")
@@ -41,11 +43,11 @@ class LabelColumnEdit(QLineEdit):
             except ValueError:
                 self._value = text
 
-    def put(self, value) -> None:
+    def put(self, value: str | int | None) -> None:
         self._value = value
         self.setText("" if value is None else str(value))
 
-    def get(self):
+    def get(self) -> str | int | None:
         return self._value
 
 
@@ -56,7 +58,7 @@ class DataPanel(QGroupBox):
     #: a typed value was refused: one line naming the setting and the rule
     rejected = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__("Data", parent)
         self.setObjectName("dataPanel")
         items = [(spec.title, name, spec.description) for name, spec in datasets.DATASETS.items()]
@@ -180,7 +182,7 @@ class DataPanel(QGroupBox):
             self.csv_path.setText(path)
             self.changed.emit()
 
-    def set_feature_names(self, names) -> None:
+    def set_feature_names(self, names: Iterable[str]) -> None:
         """Fill the boundary-plane combos once the data's features are known (empty: none yet)."""
         names = list(names)
         current = [self.feature_x.itemText(i) for i in range(self.feature_x.count())]

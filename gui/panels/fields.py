@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import re
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QValidator
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QToolButton, QWidget
 
 from engine.schema import ConfigError, Param
@@ -71,7 +71,7 @@ class NumberBox(QDoubleSpinBox):
         self.set_param(param, param.default if default_shown is None else default_shown)
         self.valueChanged.connect(self._edited)
 
-    def set_param(self, param: Param, value=None) -> None:
+    def set_param(self, param: Param, value: float | None = None) -> None:
         """Follow another Param of the same key (an initialiser's std, then a gain): its
         range, step and tooltip; then show ``value`` (None: unset, showing its default)."""
         self.param = param
@@ -91,13 +91,13 @@ class NumberBox(QDoubleSpinBox):
             self._unset = False
             self._style_unset()
 
-    def value(self):  # noqa: D401 - Qt's name
+    def value(self) -> float:  # noqa: D401 - Qt's name
         v = super().value()
         if v == self._exact[1]:
             return self._exact[0]  # what put() was given, even below Qt's last decimal
         return int(round(v)) if self._int else v
 
-    def put(self, value, default_shown: float | None = None) -> None:
+    def put(self, value: float | None, default_shown: float | None = None) -> None:
         """Show ``value`` exactly, without emitting; None (optional settings) shows
         ``default_shown`` and reads back as None until edited."""
         self._putting = True
@@ -117,7 +117,7 @@ class NumberBox(QDoubleSpinBox):
             self._putting = False
         self._style_unset()
 
-    def get(self):
+    def get(self) -> float | None:
         """The configuration's value: None while an optional setting is unset."""
         return None if self._unset else self.value()
 
@@ -131,7 +131,7 @@ class NumberBox(QDoubleSpinBox):
         font.setItalic(self._unset)
         self.setFont(font)
 
-    def sizeHint(self):  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """Room for a rate such as 0.0003896 whatever the range's own texts are."""
         hint = super().sizeHint()
         if not self._int:
@@ -139,7 +139,7 @@ class NumberBox(QDoubleSpinBox):
             hint.setWidth(max(hint.width(), room))
         return hint
 
-    def minimumSizeHint(self):  # noqa: N802
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
         return self.sizeHint() if not self._int else super().minimumSizeHint()
 
     # -- text --------------------------------------------------------------------------
@@ -152,7 +152,7 @@ class NumberBox(QDoubleSpinBox):
         except ValueError:
             return self.value()
 
-    def validate(self, text: str, pos: int):
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         body = text.strip()
         if _NUMBER.fullmatch(body):
             number = float(body)
@@ -181,11 +181,11 @@ class NumberBox(QDoubleSpinBox):
             rule = "must be a whole number" if self._int else "must be a number"
         self.rejected.emit(f"{self.path}: {rule}, got {text}")
 
-    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
         self._check_typed()
         super().focusOutEvent(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() in (Qt.Key_Return, Qt.Key_Enter):
             self._check_typed()
         super().keyPressEvent(event)
@@ -210,7 +210,7 @@ class NumberBox(QDoubleSpinBox):
         self.setValue(min(max(new, self.minimum()), self.maximum()))
 
 
-def wire_boxes(panel, section: str) -> None:
+def wire_boxes(panel: QWidget, section: str) -> None:
     """Name each number box of ``panel`` by its setting (``train.lr``) and pass its
     refusals on through the panel's ``rejected`` signal."""
     for box in panel.findChildren(NumberBox):
@@ -233,7 +233,7 @@ def choice_box(param: Param, items: list[tuple[str, str, str]] | None = None, na
     return box
 
 
-def select(box: QComboBox, data) -> None:
+def select(box: QComboBox, data: object) -> None:
     i = box.findData(data)
     if i >= 0:
         box.setCurrentIndex(i)

@@ -8,6 +8,8 @@ parameter follows the chosen initialiser's range and default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -41,7 +43,7 @@ class LayerEditor(QWidget):
     changed = Signal()
     rejected = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("layerEditor")
         self.rows: list[tuple[QWidget, NumberBox, QComboBox]] = []
@@ -117,7 +119,7 @@ class LayerEditor(QWidget):
             self.presets.setCurrentIndex(0)
             self.changed.emit()
 
-    def set_layers(self, widths, overrides) -> None:
+    def set_layers(self, widths: Sequence[int], overrides: Sequence[str | None] | None) -> None:
         for row, _, _ in self.rows:
             row.setParent(None)
             row.deleteLater()
@@ -137,7 +139,7 @@ class NetworkPanel(QGroupBox):
     #: a typed value was refused: one line naming the setting and the rule
     rejected = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__("Network", parent)
         self.setObjectName("networkPanel")
         self.layers = LayerEditor()
@@ -201,7 +203,7 @@ class NetworkPanel(QGroupBox):
         self._follow_init(None)
         self._changed()
 
-    def _follow_init(self, value) -> None:
+    def _follow_init(self, value: float | None) -> None:
         param = ModelConfig.init_param_for(self.init.currentData())
         self.init_param.set_param(param, None)
         self.init_param.put(value)

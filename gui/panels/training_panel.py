@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QSlider
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QSlider, QWidget
 
 from engine import optimizers
 from engine.config import PARAMS, TrainConfig
@@ -28,7 +28,7 @@ class TrainingPanel(QGroupBox):
     #: a typed value was refused: one line naming the setting and the rule
     rejected = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__("Training", parent)
         self.setObjectName("trainingPanel")
         self.optimizer = choice_box(P["optimizer"], [(cls.title, name, cls.description)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from engine.config import Config
+    from engine.datasets import Split
+    from engine.snapshot import Snapshot
 
 
 class View(QWidget):
@@ -25,10 +30,10 @@ class View(QWidget):
     dock_width: ClassVar[int] = 50
     dock_tab: ClassVar[str | None] = None
 
-    def set_context(self, config, split) -> None:
+    def set_context(self, config: Config, split: Split) -> None:
         raise NotImplementedError
 
-    def update_snapshot(self, snap) -> None:
+    def update_snapshot(self, snap: Snapshot) -> None:
         raise NotImplementedError
 
     def reset(self, keep_ghost: bool = True) -> None:

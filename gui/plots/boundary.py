@@ -6,14 +6,21 @@ gets wrong are drawn larger, so mistakes stand out as the boundary moves.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from . import style
 from .base import View
+
+if TYPE_CHECKING:
+    from engine.config import Config
+    from engine.datasets import Split
+    from engine.snapshot import Snapshot
 
 SIZE, WRONG_SIZE = 6, 11
 
@@ -25,7 +32,7 @@ class BoundaryView(View):
     dock_cell = (0, 1)
     dock_width = 37
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("boundaryPlot")
         self.graphics = pg.GraphicsLayoutWidget()
@@ -56,7 +63,7 @@ class BoundaryView(View):
         self._y_val = np.zeros(0, int)
         self.last_rgba: np.ndarray | None = None
 
-    def set_context(self, config, split) -> None:
+    def set_context(self, config: Config, split: Split) -> None:
         ds = split.dataset
         self._rect = self._train_wrong = self._val_wrong = None  # new points, new grid
         f0, f1 = config.data.features
@@ -98,7 +105,7 @@ class BoundaryView(View):
         out[:, :, 3] = 255
         return out
 
-    def update_snapshot(self, snap) -> None:
+    def update_snapshot(self, snap: Snapshot) -> None:
         grid = snap.boundary
         if grid is None:
             return
@@ -114,7 +121,8 @@ class BoundaryView(View):
         self._val_wrong = self._mark_mistakes(self.val_points, grid.val_pred, self._y_val, self._val_wrong)
 
     @staticmethod
-    def _mark_mistakes(points, pred, truth, shown):
+    def _mark_mistakes(points: pg.ScatterPlotItem, pred: np.ndarray | None, truth: np.ndarray,
+                       shown: np.ndarray | None) -> np.ndarray | None:
         """Draw misclassified points larger; returns the mistake mask now shown. The points
         are re-sized only when the set changes: rebuilding a scatter's spots is the costliest
         part of this view, and late in training the set is stable."""

@@ -6,14 +6,21 @@ kept, greyed, with the epoch it went away, so the story of a run stays readable.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from engine import probes
 
 from ..theme import error_colour
 from .base import View
+
+if TYPE_CHECKING:
+    from engine.config import Config
+    from engine.datasets import Split
+    from engine.snapshot import Snapshot
 
 DEFINITIONS = f"""
 <b>Saturated</b>: a unit's slope f′(z) is under {probes.SATURATION_LEVEL:.0%} of its largest value
@@ -38,7 +45,7 @@ class DiagnosticsView(View):
     title = "Diagnostics"
     dock_tab = "gradients"
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("diagnosticsPanel")
         self.status = QLabel()
@@ -78,10 +85,10 @@ class DiagnosticsView(View):
             text = "✔ No problems detected" if n == 0 else f"{n} problem{'s' if n > 1 else ''} now"
         self.status.setText(text)
 
-    def set_context(self, config, split) -> None:
+    def set_context(self, config: Config, split: Split) -> None:
         self.reset(keep_ghost=False)
 
-    def update_snapshot(self, snap) -> None:
+    def update_snapshot(self, snap: Snapshot) -> None:
         if not snap.layers and snap.status != "diverged":
             return  # no diagnostics were computed for this one
         seen = set()

@@ -8,14 +8,20 @@ Below: the current values as bars, and one layer's gradient histogram.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout
+from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from . import style
 from .base import View
+
+if TYPE_CHECKING:
+    from engine.config import Config
+    from engine.datasets import Split
+    from engine.snapshot import Snapshot
 
 
 class RowLegend(pg.LegendItem):
@@ -26,18 +32,18 @@ class RowLegend(pg.LegendItem):
     that its size hint changed and let the layout place it.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs) -> None:
         super().__init__(offset=None, **kwargs)
         self.layout.setHorizontalSpacing(4)
         self.layout.setVerticalSpacing(-4)
         self.layout.setContentsMargins(4, 0, 4, 0)
         self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)  # its natural width, left-aligned
 
-    def updateSize(self):
+    def updateSize(self) -> None:
         self.layout.invalidate()
         self.updateGeometry()
 
-    def boundingRect(self):
+    def boundingRect(self) -> QRectF:
         return self.rect()
 
 
@@ -47,7 +53,7 @@ class GradientFlowView(View):
     dock_cell = (1, 1)
     dock_width = 44
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("gradientFlowPlot")
         self.graphics = pg.GraphicsLayoutWidget()
@@ -95,7 +101,7 @@ class GradientFlowView(View):
         self._last = None
         self._epochs_drawn = -1
 
-    def set_context(self, config, split) -> None:
+    def set_context(self, config: Config, split: Split) -> None:
         for curve in self.curves:
             self.time_plot.removeItem(curve)
         self.legend.clear()
@@ -143,12 +149,12 @@ class GradientFlowView(View):
             self.graphics.ci.layout.invalidate()
             self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
 
-    def eventFilter(self, watched, event) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Resize:
             QTimer.singleShot(0, self._fit_legend)  # once the scene has its new size
         return super().eventFilter(watched, event)
 
-    def update_snapshot(self, snap) -> None:
+    def update_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         g = snap.history.grad_mean_abs
         if len(g) != self._epochs_drawn and g.shape[1] == len(self.curves):

@@ -8,23 +8,30 @@ sits on the curve's flat, saturated tails or on its useful middle.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine import activations as act_mod
 
 from . import style
 from .base import View
 
+if TYPE_CHECKING:
+    from engine.activations import Activation
+    from engine.config import Config
+    from engine.datasets import Split
+    from engine.snapshot import Histogram, LayerStats, Snapshot
+
 PER_ROW = 4  # at most; fewer when the view is narrow (see _columns_for)
 TITLE_SIZE = "8pt"
 PLOT_HEIGHT = 170
 
 
-def layer_title(stats) -> str:
+def layer_title(stats: LayerStats) -> str:
     """"Layer 2 · sigmoid · 58% saturated" — the headline number for the layer."""
     parts = [stats.name, stats.activation]
     if not math.isnan(stats.saturated_fraction):
@@ -41,7 +48,7 @@ def layer_title(stats) -> str:
 class _LayerPlot:
     """One layer's histogram and overlay curves, created once and updated in place."""
 
-    def __init__(self, plot: pg.PlotItem, activation):
+    def __init__(self, plot: pg.PlotItem, activation: Activation):
         self.plot = plot
         self.activation = activation
         self.bars = plot.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(*style.BAR),
@@ -68,7 +75,7 @@ class _LayerPlot:
         self._f = (f - f.min()) / span if span > 0 else np.full_like(z, 0.5)
         self._df = self.activation.derivative(z) / self.activation.max_derivative
 
-    def show(self, hist, overlay: bool) -> None:
+    def show(self, hist: Histogram, overlay: bool) -> None:
         self.bars.setData(hist.edges, hist.counts)
         key = (hist.edges[0], hist.edges[-1])
         if key != self._x_edges:
@@ -90,7 +97,7 @@ class ActivationHistogramView(View):
     dock_cell = (1, 0)
     dock_width = 56
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("activationHistograms")
         self.graphics = pg.GraphicsLayoutWidget()
@@ -127,7 +134,7 @@ class ActivationHistogramView(View):
         else:
             self.legend.setText("a = f(z) of each unit, each sample")
 
-    def set_context(self, config, split) -> None:
+    def set_context(self, config: Config, split: Split) -> None:
         self.graphics.clear()
         self.layer_plots = []
         names = config.model.layer_activations()
@@ -163,12 +170,12 @@ class ActivationHistogramView(View):
         rows = math.ceil(len(self.layer_plots) / columns)
         self.graphics.setMinimumHeight(rows * PLOT_HEIGHT if rows > 1 else 0)
 
-    def eventFilter(self, watched, event) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.scroll.viewport() and event.type() == QEvent.Resize:
             QTimer.singleShot(0, self._reflow)
         return super().eventFilter(watched, event)
 
-    def update_snapshot(self, snap) -> None:
+    def update_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         self._redraw()
 

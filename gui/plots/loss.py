@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import style
 from .base import View
+
+if TYPE_CHECKING:
+    from engine.config import Config
+    from engine.datasets import Split
+    from engine.snapshot import Snapshot
 
 
 class LossView(View):
@@ -16,7 +23,7 @@ class LossView(View):
     dock_cell = (0, 0)
     dock_width = 63
 
-    def __init__(self, parent=None):
+    def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.graphics = pg.GraphicsLayoutWidget()
@@ -63,13 +70,13 @@ class LossView(View):
         if self._last is not None:
             self.update_snapshot(self._last)
 
-    def set_context(self, config, split) -> None:
+    def set_context(self, config: Config, split: Split) -> None:
         self.x_range.reset(config.train.epochs)
         has_val = len(split.y_val) > 0
         self.val_loss.setVisible(has_val)
         self.val_acc.setVisible(has_val)
 
-    def update_snapshot(self, snap) -> None:
+    def update_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         h = snap.history
         if len(h.epochs) == self._epochs_drawn:

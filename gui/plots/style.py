@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -113,7 +118,7 @@ class StickyRange:
 LONG_CURVE = 400  # points; beyond this a curve is peak-downsampled to the screen
 
 
-def set_curve(curve: pg.PlotDataItem, x, y) -> None:
+def set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
     """setData, with peak downsampling switched on only for long curves.
 
     pyqtgraph's automatic downsampling drops every point of a short curve

@@ -70,7 +70,7 @@ class Reference:
                 v_hat = self.v[i] / (1 - b2 ** self.t)
                 w = w - lr * m_hat / (math.sqrt(v_hat) + eps)
             else:
-                raise AssertionError(name)
+                raise AssertionError(self.name)
             self.w[i] = w
 
 
