@@ -13,22 +13,21 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSignalBlocker, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from engine import config as cfgmod
 from engine.config import Config, ConfigError
 from engine.datasets import DataError
 from engine.session import Session
 
-from . import dialogs, exports
+from . import dialogs
 from .actions import build_actions, show_playing
 from .controller import TrainingController
 from .docks import DockLayout, build_controls_dock
+from .files import BOUNDARY_RESOLUTION, DEFAULT_CONFIG, FileWork
 from .lessons import LessonView, load_lessons
 from .menus import SPEEDS, build_menus, build_transport_bar, fill_recent, speed_text
 from .panels import DataPanel, NetworkPanel, TrainingPanel
@@ -42,23 +41,14 @@ if TYPE_CHECKING:
     from engine.datasets import Split
     from engine.snapshot import Snapshot
 
-    from .lessons import Lesson
     from .worker import WorkerHandle
 
 log = logging.getLogger(__name__)
 
 REDRAW_MS = 33  # ~30 frames per second
 STATUS_MS = 250
-BOUNDARY_RESOLUTION = 150
 
-DEFAULT_CONFIG = {
-    "data": {"name": "moons", "n_samples": 300, "noise": 0.2, "val_fraction": 0.2, "seed": 0},
-    "model": {"hidden": [8, 8], "activation": "tanh", "init": "xavier", "bias_init": "zeros", "output": "softmax"},
-    "train": {"optimizer": "adam", "lr": 0.03, "epochs": 300, "batch_size": 32, "loss_reduction": "mean", "seed": 0},
-}
-
-
-class MainWindow(QMainWindow):
+class MainWindow(FileWork, QMainWindow):
     #: a session is built and drawn (after every successful rebuild)
     sessionReady = Signal()
     _deferred_config: Config | None = None  # the start's configuration until it is built (defer_data)
@@ -311,95 +301,6 @@ class MainWindow(QMainWindow):
     @Slot()
     def update_status(self) -> None:
         self.status.show(self.shown or self.latest, self.controller.phase)
-
-    # -- files -----------------------------------------------------------------------
-    @Slot()
-    def new_config(self) -> None:
-        self.config_path = None
-        self.lesson_view.show_lesson(None)
-        self.apply_config(Config.from_dict(DEFAULT_CONFIG))
-
-    def open_config(self, path: str) -> bool:
-        """Load a configuration file; a bad one is reported by field and leaves the work untouched."""
-        try:
-            config = cfgmod.load(path)
-            session = Session(config)  # the data and the combination must work too (e.g. a CSV file)
-        except (ConfigError, DataError, ValueError) as err:
-            dialogs.warn(self, "Not a valid configuration",
-                         f"{Path(path).name} was not opened:\n\n{err}\n\nYour current work is unchanged.")
-            return False
-        self.config_path = path
-        self.lesson_view.show_lesson(None)
-        self._set_panels(config)
-        self._adopt(session)
-        fill_recent(self, self.store.add_recent(path))
-        return True
-
-    @Slot()
-    def open_config_dialog(self) -> None:
-        path = dialogs.ask_open_path(self, "Open a configuration", "Configurations (*.json)")
-        if path:
-            self.open_config(path)
-
-    def save_config(self, path: str) -> None:
-        cfgmod.save(self.session.config, path)
-        self.config_path = path
-        fill_recent(self, self.store.add_recent(path))
-        self.statusBar().showMessage(f"Saved {path}", 4000)
-
-    @Slot()
-    def save_config_dialog(self) -> None:
-        path = dialogs.ask_save_path(self, "Save the configuration", self.config_path or "activation-lab.json",
-                                     "Configurations (*.json)")
-        if path:
-            self._guarded(lambda: self.save_config(path))
-
-    def open_lesson(self, lesson: Lesson) -> None:
-        self.config_path = None
-        self.apply_config(lesson.config)
-        self.lesson_view.show_lesson(lesson)
-        self.lesson_dock.show()
-        self.lesson_dock.raise_()
-
-    # -- exports -----------------------------------------------------------------------
-    def _guarded(self, work: Callable[[], object]) -> bool:
-        """Run a file operation; report a failure in one dialog, never a traceback."""
-        try:
-            work()
-            return True
-        except (OSError, ValueError) as err:
-            dialogs.warn(self, "Could not save", str(err))
-            return False
-
-    def export(self, kind: str, path: str) -> None:
-        """Write one of ``exports.EXPORTS``; what it reads of the session is read between steps."""
-        entry = exports.get(kind)
-        if entry.source == "session":
-            data = self.controller.call(entry.gather)
-        else:
-            data = entry.gather(self.views[entry.source])
-        entry.write(data, path)
-        self.statusBar().showMessage(f"Exported {path}", 4000)
-
-    def export_dialog(self, kind: str) -> None:
-        entry = exports.get(kind)
-        path = dialogs.ask_save_path(self, f"Export {kind}", entry.default_name, entry.file_filter)
-        if path:
-            self._guarded(lambda: self.export(kind, path))
-
-    def export_view(self, key: str, path: str) -> None:
-        """A view as PNG or SVG. A hidden boundary view has not been kept up to date (no one
-        saw it): its boundary is computed now, between steps, before it is saved."""
-        view = self.views[key]
-        if view.needs_boundary and not view.isVisible() and self.session is not None:
-            view.update_snapshot(self.controller.take_snapshot(False, BOUNDARY_RESOLUTION))
-        exports.export_view(view, path)
-
-    def export_view_dialog(self, key: str) -> None:
-        path = dialogs.ask_save_path(self, f"Export {self.views[key].title}", f"{key}.png",
-                                     "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            self._guarded(lambda: self.export_view(key, path))
 
     # -- help --------------------------------------------------------------------------
     @Slot()

@@ -1,0 +1,126 @@
+"""The File menu's work: new, open, save, recent files, lessons and every export.
+
+A mixin of MainWindow (it uses the window's panels, controller, views and
+store). Everything that can fail on disk goes through ``_guarded``: one dialog
+naming the problem, never a traceback; what an export reads of the session is
+read between training steps, through the controller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Slot
+
+from engine import config as cfgmod
+from engine.config import Config, ConfigError
+from engine.datasets import DataError
+from engine.session import Session
+
+from . import dialogs, exports
+from .menus import fill_recent
+
+if TYPE_CHECKING:
+    from .lessons import Lesson
+
+BOUNDARY_RESOLUTION = 150
+
+DEFAULT_CONFIG = {
+    "data": {"name": "moons", "n_samples": 300, "noise": 0.2, "val_fraction": 0.2, "seed": 0},
+    "model": {"hidden": [8, 8], "activation": "tanh", "init": "xavier", "bias_init": "zeros", "output": "softmax"},
+    "train": {"optimizer": "adam", "lr": 0.03, "epochs": 300, "batch_size": 32, "loss_reduction": "mean", "seed": 0},
+}
+
+
+class FileWork:
+    """File ▸ New / Open / Save / Open recent / Export, and Lessons ▸ (mixed into MainWindow)."""
+
+    @Slot()
+    def new_config(self) -> None:
+        self.config_path = None
+        self.lesson_view.show_lesson(None)
+        self.apply_config(Config.from_dict(DEFAULT_CONFIG))
+
+    def open_config(self, path: str) -> bool:
+        """Load a configuration file; a bad one is reported by field and leaves the work untouched."""
+        try:
+            config = cfgmod.load(path)
+            session = Session(config)  # the data and the combination must work too (e.g. a CSV file)
+        except (ConfigError, DataError, ValueError) as err:
+            dialogs.warn(self, "Not a valid configuration",
+                         f"{Path(path).name} was not opened:\n\n{err}\n\nYour current work is unchanged.")
+            return False
+        self.config_path = path
+        self.lesson_view.show_lesson(None)
+        self._set_panels(config)
+        self._adopt(session)
+        fill_recent(self, self.store.add_recent(path))
+        return True
+
+    @Slot()
+    def open_config_dialog(self) -> None:
+        path = dialogs.ask_open_path(self, "Open a configuration", "Configurations (*.json)")
+        if path:
+            self.open_config(path)
+
+    def save_config(self, path: str) -> None:
+        cfgmod.save(self.session.config, path)
+        self.config_path = path
+        fill_recent(self, self.store.add_recent(path))
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+
+    @Slot()
+    def save_config_dialog(self) -> None:
+        path = dialogs.ask_save_path(self, "Save the configuration", self.config_path or "activation-lab.json",
+                                     "Configurations (*.json)")
+        if path:
+            self._guarded(lambda: self.save_config(path))
+
+    def open_lesson(self, lesson: Lesson) -> None:
+        self.config_path = None
+        self.apply_config(lesson.config)
+        self.lesson_view.show_lesson(lesson)
+        self.lesson_dock.show()
+        self.lesson_dock.raise_()
+
+    # -- exports -----------------------------------------------------------------------
+    def _guarded(self, work: Callable[[], object]) -> bool:
+        """Run a file operation; report a failure in one dialog, never a traceback."""
+        try:
+            work()
+            return True
+        except (OSError, ValueError) as err:
+            dialogs.warn(self, "Could not save", str(err))
+            return False
+
+    def export(self, kind: str, path: str) -> None:
+        """Write one of ``exports.EXPORTS``; what it reads of the session is read between steps."""
+        entry = exports.get(kind)
+        if entry.source == "session":
+            data = self.controller.call(entry.gather)
+        else:
+            data = entry.gather(self.views[entry.source])
+        entry.write(data, path)
+        self.statusBar().showMessage(f"Exported {path}", 4000)
+
+    def export_dialog(self, kind: str) -> None:
+        entry = exports.get(kind)
+        path = dialogs.ask_save_path(self, f"Export {kind}", entry.default_name, entry.file_filter)
+        if path:
+            self._guarded(lambda: self.export(kind, path))
+
+    def export_view(self, key: str, path: str) -> None:
+        """A view as PNG or SVG. A hidden boundary view has not been kept up to date (no one
+        saw it): its boundary is computed now, between steps, before it is saved."""
+        view = self.views[key]
+        if view.needs_boundary and not view.isVisible() and self.session is not None:
+            view.update_snapshot(self.controller.take_snapshot(False, BOUNDARY_RESOLUTION))
+        exports.export_view(view, path)
+
+    def export_view_dialog(self, key: str) -> None:
+        path = dialogs.ask_save_path(self, f"Export {self.views[key].title}", f"{key}.png",
+                                     "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self._guarded(lambda: self.export_view(key, path))
