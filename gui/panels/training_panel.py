@@ -31,7 +31,7 @@ class TrainingPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Training", parent)
         self.setObjectName("trainingPanel")
-        self.optimizer = choice_box(P["optimizer"], [(cls.title, name, cls.description)
+        self.optimizer = choice_box(P["optimizer"], [(cls.title, name, f"{cls.description} Update: {cls.rule}")
                                                      for name, cls in optimizers.OPTIMIZERS.items()], "optimizerCombo")
         #: the optimisers' constants (momentum, rho, beta1, beta2, eps, ...), one box each
         extra = TrainConfig.extra_params()

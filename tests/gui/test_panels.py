@@ -112,3 +112,17 @@ def test_the_window_says_why_a_typed_value_was_refused(window, qtbot):
     assert label.isVisibleTo(window)
     assert label.text() == "train.lr: must be > 0 and <= 100, got 250. The box keeps its previous value."
     assert window.session.config.train.lr == 0.03 and box.value() == 0.03
+
+
+def test_each_optimisers_tooltip_states_its_update_rule(qtbot):
+    from engine import optimizers
+    from gui.panels import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    box = panel.optimizer
+    for i in range(box.count()):
+        cls = optimizers.OPTIMIZERS[box.itemData(i)]
+        assert cls.rule and box.itemData(i, Qt.ToolTipRole).endswith(f"Update: {cls.rule}")
+    nag = box.findData("nag")
+    assert "g(w + μ·v)" in box.itemData(nag, Qt.ToolTipRole)
