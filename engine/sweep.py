@@ -23,13 +23,18 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError, set_path
+
+if TYPE_CHECKING:
+    from .snapshot import Snapshot
 
 __all__ = ["Axis", "Run", "RESULT_FIELDS", "BACKEND_SETUP", "parse_vary", "parse_seeds", "expand",
            "validate", "run_one", "run_grid", "backend", "summarise"]
 
-RESULT_FIELDS = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "stopped_reason", "epochs"]
+RESULT_FIELDS = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "stopped_reason", "epochs",
+                 "grad_first_to_output"]
 
 
 @dataclass(frozen=True)
@@ -182,16 +187,19 @@ def validate(runs: list[Run], axes: list[Axis]) -> None:
             raise _on_axis(err, axes) from None
 
 
-def run_one(config: dict, diagnostics: bool = False) -> dict:
+def run_one(config: dict) -> dict:
     """Train one configuration to the end; the numbers a sweep row keeps.
 
     The same training as ``main.py run`` of that config: equal seeds give equal numbers.
+    ``grad_first_to_output`` is the first layer's mean |dL/dW| over the output
+    layer's at the end (the vanishing-gradient ratio); the final snapshot always
+    computes the layer statistics for it, which changes no weight.
     """
     from .runner import run_to_end
     from .session import Session
 
     session = Session(Config.from_dict(config))
-    session.want_diagnostics = diagnostics
+    session.want_diagnostics = True  # only the final snapshot is taken: one extra pass
     session.boundary_resolution = None
     session.snapshot_every = 2**62  # only the final snapshot
     final = run_to_end(session)
@@ -199,7 +207,15 @@ def run_one(config: dict, diagnostics: bool = False) -> dict:
         "train_loss": final.train_loss, "val_loss": final.val_loss,
         "train_accuracy": final.train_accuracy, "val_accuracy": final.val_accuracy,
         "stopped_reason": final.status, "epochs": final.epoch,
+        "grad_first_to_output": _grad_ratio(final),
     }
+
+
+def _grad_ratio(final: Snapshot) -> float:
+    layers = final.layers
+    if len(layers) < 2 or not layers[-1].grad_mean_abs > 0:
+        return math.nan
+    return layers[0].grad_mean_abs / layers[-1].grad_mean_abs
 
 
 def _indexed(index: int, config: dict) -> tuple[int, dict]:

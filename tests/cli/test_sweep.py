@@ -29,7 +29,7 @@ def test_sweep_rows_equal_single_runs(tmp_path, write, capsys):
     captured = capsys.readouterr()
     rows = read_rows(out)
     assert list(rows[0]) == ["model.init", "model.hidden", "seed", "train_loss", "val_loss", "train_accuracy",
-                             "val_accuracy", "stopped_reason", "epochs"]
+                             "val_accuracy", "stopped_reason", "epochs", "grad_first_to_output"]
     assert [(r["model.init"], r["model.hidden"], r["seed"]) for r in rows] == [
         (init, hidden, seed) for init in ("xavier", "he") for hidden in ("[4]", "[3, 3]") for seed in ("0", "1")]
     for row in rows:
@@ -42,6 +42,8 @@ def test_sweep_rows_equal_single_runs(tmp_path, write, capsys):
             assert float(row[key]) == value, (row, key)  # bit for bit: same seed, same training
         assert row["stopped_reason"] == report["stopped_reason"] == "completed"
         assert int(row["epochs"]) == report["epochs"] == 4
+        first, output = report["layers"][0]["grad_mean_abs"][-1], report["layers"][-1]["grad_mean_abs"][-1]
+        assert float(row["grad_first_to_output"]) == pytest.approx(first / output, rel=1e-12)
     progress = captured.err.splitlines()
     assert progress[0] == "sweep: 8 runs (4 combinations x 2 seeds) on joblib backend loky"
     assert len(progress) == 9 and progress[-1].startswith("[8/8] model.init=")

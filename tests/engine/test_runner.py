@@ -84,9 +84,10 @@ def test_divergence_is_returned_as_the_final_snapshot_on_finite_weights():
 
 def test_the_sweep_row_is_the_runners_final_snapshot():
     s = session()
-    s.want_diagnostics = False
+    s.want_diagnostics = True
     final = run_to_end(s)
     row = sweep.run_one(Config.from_dict(SMALL).to_dict())
+    ratio = final.layers[0].grad_mean_abs / final.layers[-1].grad_mean_abs
     assert row == {"train_loss": final.train_loss, "val_loss": final.val_loss,
                    "train_accuracy": final.train_accuracy, "val_accuracy": final.val_accuracy,
-                   "stopped_reason": "completed", "epochs": 6}
+                   "stopped_reason": "completed", "epochs": 6, "grad_first_to_output": ratio}
