@@ -34,7 +34,7 @@ from .config import Config, ConfigError
 from .datasets import Dataset
 from .history import HistoryBuffer
 from .network import Network
-from .snapshot import Alert, BoundaryGrid, History, Snapshot
+from .snapshot import BoundaryGrid, History, Snapshot
 
 __all__ = ["DIAGNOSTIC_SAMPLE", "EVALUATION_SAMPLE", "Session"]
 
@@ -429,7 +429,7 @@ class Session:
             else:
                 tl, ta = self._evaluate(self._X, self._y, self._T)
                 vl, va = self._evaluate(self._Xv, self._yv, self._Tv)
-            layers, alerts = (), ()
+            layers, alerts, history = (), (), h.freeze()
             if diagnostics:
                 net = self.network
                 step, scale = self._diag_pass
@@ -439,7 +439,7 @@ class Session:
                     self._diag_pass = (self.step, scale)
                 before = self._W_before if self._W_before_step == self.step else None
                 layers = probes.layer_stats(net, self._bins, before, scale)
-                alerts = probes.alerts(layers)
+                alerts = probes.alerts(layers, self._alert_context(tl), history)
             boundary = self.boundary(boundary_resolution) if boundary_resolution else None
         now = time.perf_counter()
         then, step_then = self._rate_mark
@@ -450,7 +450,7 @@ class Session:
         return Snapshot(
             step=self.step, epoch=self.epoch, status=self.status if self.status != "idle" else "paused",
             lr=self.optimizer.lr, train_loss=tl, val_loss=vl, train_accuracy=ta, val_accuracy=va,
-            history=h.freeze(), layers=layers, alerts=alerts, boundary=boundary,
+            history=history, layers=layers, alerts=alerts, boundary=boundary,
             steps_per_second=self._rate,
         )
 
@@ -477,17 +477,23 @@ class Session:
         return dataclasses.replace(snap, status=status, message=message)
 
     def _diverged(self) -> Snapshot:
-        """End the run on the last finite weights: the final snapshot describes them."""
-        good = self._fallback.good
+        """End the run on the last finite weights, which the final snapshot describes (probes.diverged_snapshot)."""
+        good, lr = self._fallback.good, self.optimizer.lr
+        first_step = self.step == 0  # the very first pass, at the initial weights, was non-finite
+        lr_before = probes.raised_since(self._lr_marks, good.step, lr, self.step, 2 * self.steps_per_epoch)
         self.network.set_weights(good.weights)
         self.epoch, self.step, self._pos = good.epoch, good.step, 0
         self._pending = None
         self._fallback.discard_candidate()
-        self._diag_pass = (-1, 1.0)
-        what = "NaN" if math.isnan(self._bad_loss) else "infinite"
-        text = (f"Training diverged at epoch {max(1, self._bad_epoch)} (loss is {what}): "
-                "lower the learning rate")
-        snap = self._final("diverged", text)
-        alert = Alert("diverged", 0, math.nan, text, "error")
-        self._final_snapshot = dataclasses.replace(snap, alerts=snap.alerts + (alert,))
+        self._diag_pass, self._bins = (-1, 1.0), {}  # new bins: the last finite state's, not the exploded range
+        snap = self._final("diverged", "")
+        ctx = self._alert_context(snap.train_loss, lr_before)
+        self._final_snapshot = probes.diverged_snapshot(snap, max(1, self._bad_epoch), self._bad_loss, ctx, first_step)
         return self._final_snapshot
+
+    _lr_marks: tuple[tuple[int, float], ...] = ()  # (step, lr) each time a snapshot saw lr change
+
+    def _alert_context(self, loss: float, lr_before: float | None = None) -> probes.AlertContext:
+        self._lr_marks = probes.note_lr(self._lr_marks, self.step, self.optimizer.lr)
+        return probes.AlertContext.of(self._config, self._initial, self._lr_marks, self.step, self.steps_per_epoch,
+                                      self.batch_size, loss, lr_before)

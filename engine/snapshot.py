@@ -55,15 +55,22 @@ class LayerStats:
     dead_units: int
     update_ratio: float  # ||dW_step|| / ||W|| of the last update
     symmetry: float  # largest |difference| between the incoming weight vectors of two units
-    identical: bool  # every unit's incoming weights and bias equal: symmetry never broken
+    identical: bool  # every unit's incoming weights and bias equal (the units compute the same function)
+    #: every unit's outgoing weights equal too (rows of the next layer's W): with ``identical``,
+    #: the units get identical updates and stay identical; without it they can still drift apart
+    outgoing_identical: bool = False
 
 
 @dataclass(frozen=True)
 class Alert:
-    """A plain-language diagnosis, e.g. "Layer 2: 58% of sigmoid units saturated".
+    """A plain-language diagnosis in three parts: the symptom with its number (``text``,
+    e.g. "Layer 2: 58% of sigmoid units saturated ..."), the likely cause given the
+    configuration (``cause``) and one thing to try (``advice``). ``sentence`` joins them
+    as "symptom — likely cause: … — try: …". The diverged alert carries the whole
+    sentence in ``text`` (it is also the run's message) and leaves the other two empty.
 
-    ``kind`` is one of: saturated, dead, symmetry, vanishing, exploding, diverged.
-    ``layer`` is the 1-based layer index, or 0 for the whole network.
+    ``kind`` is one of: saturated, dead, symmetry, vanishing, exploding, zero_gradient,
+    overfitting, diverged. ``layer`` is the 1-based layer index, or 0 for the whole network.
     """
 
     kind: str
@@ -71,6 +78,18 @@ class Alert:
     value: float
     text: str
     severity: str = "warning"  # "info", "warning" or "error"
+    cause: str = ""
+    advice: str = ""
+
+    @property
+    def sentence(self) -> str:
+        """Plain text: symptom — likely cause: … — try: … (empty parts left out)."""
+        parts = [self.text]
+        if self.cause:
+            parts.append(f"likely cause: {self.cause}")
+        if self.advice:
+            parts.append(f"try: {self.advice}")
+        return " — ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -124,3 +143,6 @@ class Snapshot:
     steps_per_second: float = 0.0
     message: str = ""  # e.g. why the run ended
     extra: dict = field(default_factory=dict)
+    #: status "diverged": the epoch whose updates made the loss non-finite (``epoch`` is then
+    #: the last finite state's, which the snapshot describes); 0 otherwise
+    diverged_epoch: int = 0

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow
 
+from engine.probes import compact
+
 from .theme import error_colour
 
 if TYPE_CHECKING:
@@ -30,18 +32,24 @@ def _pct(x: float) -> str:
 
 
 def _num(x: float) -> str:
-    return "—" if not math.isfinite(x) else f"{x:.4f}"
+    """A loss, compactly (0.4158, 1.6e+199); "—" when there is none."""
+    return "—" if not math.isfinite(x) else compact(x)
 
 
 def status_text(snap: Snapshot, phase: str) -> str:
-    """One line for ``snap``; ``phase`` is the controller's (see TrainingController.phase)."""
+    """One line for ``snap``; ``phase`` is the controller's (see TrainingController.phase).
+
+    A diverged run's line names the epoch that diverged, as its alert does, and the
+    epoch of the last finite state that the numbers (and the views) describe."""
     if phase in _PHASES:
-        state = _PHASES[phase]
+        where = f"{_PHASES[phase]} · epoch {snap.epoch}"
+    elif snap.status == "diverged" and snap.diverged_epoch:
+        where = f"Diverged at epoch {snap.diverged_epoch} · showing the last finite state, epoch {snap.epoch}"
     elif snap.epoch == 0 and snap.status not in ("completed", "diverged"):
-        state = "Ready"
+        where = f"Ready · epoch {snap.epoch}"
     else:
-        state = _STATES.get(snap.status, snap.status)
-    return (f"{state} · epoch {snap.epoch} · step {snap.step:,} · loss {_num(snap.train_loss)} "
+        where = f"{_STATES.get(snap.status, snap.status)} · epoch {snap.epoch}"
+    return (f"{where} · step {snap.step:,} · loss {_num(snap.train_loss)} "
             f"(validation {_num(snap.val_loss)}) · accuracy {_pct(snap.train_accuracy)} "
             f"(validation {_pct(snap.val_accuracy)})")
 

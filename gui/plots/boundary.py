@@ -2,6 +2,8 @@
 
 Training points are filled, validation points hollow, and points the network
 gets wrong are drawn larger, so mistakes stand out as the boundary moves.
+Where the network's output is not finite the map is grey, never black: NaN
+probabilities never reach the image.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from engine.snapshot import Snapshot
 
 SIZE, WRONG_SIZE = 6, 11
+UNDEFINED = (150, 150, 150)  # where the probabilities are not finite
+CAPTION = "Filled: training points · hollow: validation · large: misclassified."
 
 
 class BoundaryView(View):
@@ -47,7 +51,7 @@ class BoundaryView(View):
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.val_points)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=style.legend_brush())
-        self.caption = QLabel("Filled: training points · hollow: validation · large: misclassified")
+        self.caption = QLabel(CAPTION)
         self.caption.setObjectName("boundaryCaption")
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -61,6 +65,7 @@ class BoundaryView(View):
         self._val_wrong: np.ndarray | None = None
         self._y_train = np.zeros(0, int)
         self._y_val = np.zeros(0, int)
+        self._held = ""  # the caption's note on the features held at their mean
         self.last_rgba: np.ndarray | None = None
 
     def set_context(self, config: Config, split: Split) -> None:
@@ -73,8 +78,8 @@ class BoundaryView(View):
         self._y_train, self._y_val = split.y_train, split.y_val
         self.plot.setLabel("bottom", ds.feature_names[f0] + (" (standardised)" if config.data.standardize else ""))
         self.plot.setLabel("left", ds.feature_names[f1] + (" (standardised)" if config.data.standardize else ""))
-        held = " Other features are held at their mean." if ds.n_features > 2 else ""
-        self.caption.setText("Filled: training points · hollow: validation · large: misclassified." + held)
+        self._held = " Other features are held at their mean." if ds.n_features > 2 else ""
+        self.caption.setText(CAPTION + self._held)
         brushes = [pg.mkBrush(style.qcolour(int(c), 230)) for c in split.y_train]
         self.train_points.setData(split.X_train[:, f0], split.X_train[:, f1], size=SIZE, brush=brushes,
                                   pen=pg.mkPen("w", width=0.8))
@@ -94,14 +99,19 @@ class BoundaryView(View):
 
     def rgba(self, probs: np.ndarray) -> np.ndarray:
         """Blend class colours by probability; fade to the plot's background (white, or dark
-        grey in the dark palette) where the network is unsure."""
+        grey in the dark palette) where the network is unsure; grey (``UNDEFINED``) where a
+        probability is not finite (an overflowing network), never the black of a NaN cast."""
         k = probs.shape[2]
+        undefined = ~np.isfinite(probs).all(axis=2)
+        if undefined.any():
+            probs = np.where(undefined[:, :, None], 1.0 / k, probs)
         blend = probs @ self._colours[:k]  # (res, res, 3)
         confidence = (probs.max(axis=2) - 1.0 / k) / (1.0 - 1.0 / k)
         confidence = np.clip(confidence, 0.0, 1.0)[:, :, None] * 0.75
         rgb = self._paper * (1.0 - confidence) + blend * confidence
         out = np.empty(probs.shape[:2] + (4,), dtype=np.ubyte)
-        out[:, :, :3] = rgb
+        out[:, :, :3] = np.clip(rgb, 0, 255)
+        out[undefined, :3] = UNDEFINED
         out[:, :, 3] = 255
         return out
 
@@ -111,6 +121,7 @@ class BoundaryView(View):
             return
         self.last_rgba = self.rgba(grid.probs)
         self.image.setImage(self.last_rgba, autoLevels=False)
+        self.caption.setText(caption_text(snap, not np.isfinite(grid.probs).all()) + self._held)
         dx = (grid.xs[-1] - grid.xs[0]) / (len(grid.xs) - 1)
         dy = (grid.ys[-1] - grid.ys[0]) / (len(grid.ys) - 1)
         rect = (grid.xs[0] - dx / 2, grid.ys[0] - dy / 2, dx * len(grid.xs), dy * len(grid.ys))
@@ -145,3 +156,14 @@ class BoundaryView(View):
         if len(self._y_val):
             self.val_points.setSize(SIZE)
         self._train_wrong = self._val_wrong = None
+
+
+def caption_text(snap: Snapshot, undefined: bool) -> str:
+    """The caption: the markers' key, then what the map shows after divergence and
+    what its grey means when part of it is undefined."""
+    text = CAPTION
+    if snap.status == "diverged" and snap.diverged_epoch:
+        text += f" Diverged at epoch {snap.diverged_epoch}: the map shows the last finite weights (epoch {snap.epoch})."
+    if undefined:
+        text += " Grey: the network's output is not finite there."
+    return text

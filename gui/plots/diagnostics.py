@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine import probes
 
@@ -23,19 +33,35 @@ if TYPE_CHECKING:
     from engine.snapshot import Snapshot
 
 DEFINITIONS = f"""
-<b>Saturated</b>: a unit's slope f′(z) is under {probes.SATURATION_LEVEL:.0%} of its largest value
-(sigmoid |z| &gt; 6, tanh |z| &gt; 3), so almost no gradient passes through it. An alert is raised
-when more than {probes.SATURATED_ALERT:.0%} of (unit, sample) pairs of a layer are saturated.<br>
-<b>Dead</b>: a ReLU unit whose z ≤ 0 on every training sample. It outputs 0 and gets no gradient, so it
-never recovers. Leaky ReLU keeps a small slope, so its units can come back.<br>
-<b>Identical units</b>: every unit of a layer has the same incoming weights and bias. They compute the
-same thing and get the same update, so they stay identical for ever (zero or constant initialisation).<br>
+Each alert reads: what is seen, with its number — the likely cause — one thing to try. The numbers
+are measured exactly; the cause is a best guess read from the configuration (initial weights, learning
+rate, activation, depth). Initial weights count as large when a layer's RMS weight times √fan_in is at
+least {probes.LARGE_INIT:g} (Xavier gives about 1, He 1.4).<br>
+<b>Saturated</b>: z sits in a flat tail of the activation, where the slope f′(z) stays under
+{probes.SATURATION_LEVEL:.0%} of its largest value: both tails for sigmoid (|z| &gt; 6) and tanh (|z| &gt; 3);
+the negative tail only for softplus, ELU, SELU (z &lt; −4.6), GELU (z &lt; −3) and swish (z &lt; −6).
+An alert is raised when more than {probes.SATURATED_ALERT:.0%} of a layer's (unit, sample) pairs are.<br>
+<b>Dead</b>: a ReLU unit whose z ≤ 0 on every sample checked (the training set, or 1000 of its points
+when it is larger). It outputs 0 there, so no gradient reaches its incoming weights. In layer 1 that is
+for ever under plain SGD (only momentum or a weight penalty can still move it); in deeper layers it can
+come back when the layers below change. Leaky ReLU keeps a small slope, so its units keep learning.<br>
+<b>Identical units</b>: every unit of a layer has the same incoming weights and bias, so they compute
+the same thing. They stay identical only if their outgoing weights are identical too (zero or
+constant initialisation): then every update is the same for all of them.<br>
 <b>Mean |gradient|</b>: the mean of |∂L/∂W| over a layer's weights (biases excluded), before the update.
 <b>Vanishing</b>: layer 1 gets less than {probes.VANISHING_RATIO:g} of the output layer's;
-<b>exploding</b>: more than {probes.EXPLODING_RATIO:g} times, or not finite.<br>
-<b>Diverged</b>: the loss became infinite or NaN; a smaller learning rate usually fixes it.
+<b>exploding</b>: more than {probes.EXPLODING_RATIO:g} times, not finite, or a layer's outputs spread
+(std) beyond {probes.EXPLODED_SPREAD:,.0f}. When both could be said, exploding is. <b>Gradient exactly 0</b>:
+a layer's weights get no gradient at all (its curve leaves the log-scale plot).<br>
+<b>Overfitting</b>: on each of the last {probes.OVERFIT_EPOCHS} epochs the validation loss is at least
+{probes.OVERFIT_RISE:.0%} (and {probes.OVERFIT_MARGIN:g}) above its lowest value, and the training loss is lower
+than it was then.<br>
+<b>Diverged</b>: the loss became infinite or NaN. The run ends and the views show the last finite state
+(the weights at the end of the last epoch whose loss was finite).
 """
 
+_NETWORK_KINDS = ("exploding", "vanishing", "zero_gradient", "overfitting", "diverged")
+_PREFIX = Qt.UserRole + 2  # an item's "Epoch N: " (kept when its numbers are refreshed)
 _ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBoxWarning,
           "info": QStyle.SP_MessageBoxInformation}
 
@@ -50,6 +76,8 @@ class DiagnosticsView(View):
         self.setObjectName("diagnosticsPanel")
         self.status = QLabel()
         self.status.setObjectName("diagnosticsStatus")
+        self.status.setTextFormat(Qt.PlainText)
+        self.status.setWordWrap(True)
         self.list = QListWidget()
         self.list.setObjectName("diagnosticsList")
         self.list.setWordWrap(True)
@@ -59,24 +87,32 @@ class DiagnosticsView(View):
         self.help_button.setCheckable(True)
         self.help_button.setArrowType(Qt.RightArrow)
         self.help_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-        self.help_button.setToolTip("Show how the app defines saturated, dead, identical, vanishing and diverged.")
+        self.help_button.setToolTip("Show how the app defines saturated, dead, identical, vanishing, exploding, "
+                                    "overfitting and diverged.")
         self.help = QLabel(DEFINITIONS)
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.RichText)
-        self.help.setVisible(False)
+        self.help.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        # the definitions scroll in their own area, which shares the height with the alerts
+        self.help_area = QScrollArea()
+        self.help_area.setObjectName("diagnosticsHelp")
+        self.help_area.setWidgetResizable(True)
+        self.help_area.setFrameShape(QFrame.NoFrame)
+        self.help_area.setWidget(self.help)
+        self.help_area.setVisible(False)
         self.help_button.toggled.connect(self._toggle_help)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.status)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.help_button)
-        layout.addWidget(self.help)
+        layout.addWidget(self.help_area, 1)
         self._items: dict[tuple[str, int], QListWidgetItem] = {}
         self._active: set[tuple[str, int]] = set()
         self._set_status()
 
     def _toggle_help(self, on: bool) -> None:
-        self.help.setVisible(on)
+        self.help_area.setVisible(on)
         self.help_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
 
     def _set_status(self, text: str | None = None) -> None:
@@ -91,23 +127,29 @@ class DiagnosticsView(View):
     def update_snapshot(self, snap: Snapshot) -> None:
         if not snap.layers and snap.status != "diverged":
             return  # no diagnostics were computed for this one
+        diverged = snap.status == "diverged" and snap.diverged_epoch > 0
         seen = set()
         for alert in snap.alerts:
-            key = (alert.kind, alert.layer)
+            # one line per kind for the whole network's findings (exploding gradients, then
+            # exploding activations, are one story); one per kind and layer for the rest
+            key = (alert.kind, 0 if alert.kind in _NETWORK_KINDS else alert.layer)
             seen.add(key)
-            text = f"Epoch {snap.epoch}: {alert.text}"
+            # the diverged alert names its own epoch; the others describe the epoch shown
+            prefix = "" if alert.kind == "diverged" else f"Epoch {snap.epoch}: "
             item = self._items.get(key)
             if item is None or key not in self._active:
                 if item is not None:  # it came back: move it to the top again
                     self.list.takeItem(self.list.row(item))
                 item = QListWidgetItem(self.style().standardIcon(_ICONS.get(alert.severity, _ICONS["warning"])),
-                                       text)
+                                       prefix + alert.sentence)
+                item.setData(_PREFIX, prefix)
                 self.list.insertItem(0, item)
                 self._items[key] = item
             else:
                 # same problem, still there: refresh the numbers, keep the epoch it appeared
-                first = item.text().split(":", 1)[0]
-                item.setText(f"{first}: {alert.text}")
+                item.setText(item.data(_PREFIX) + alert.sentence)
+                if item.data(Qt.UserRole + 1) != alert.severity:
+                    item.setIcon(self.style().standardIcon(_ICONS.get(alert.severity, _ICONS["warning"])))
             item.setData(Qt.UserRole + 1, alert.severity)
             if alert.severity == "error":
                 item.setForeground(QBrush(QColor(error_colour(self.list))))
@@ -116,9 +158,15 @@ class DiagnosticsView(View):
         for key in self._active - seen:
             item = self._items[key]
             item.setForeground(QBrush(QColor("#8a8a8a")))
-            item.setText(f"{item.text()}  — cleared by epoch {snap.epoch}")
+            if diverged:  # the run went back to an earlier state: nothing "cleared" at a later epoch
+                item.setText(f"{item.text()}  — not in the last finite state (epoch {snap.epoch})")
+            else:
+                item.setText(f"{item.text()}  — cleared by epoch {snap.epoch}")
         self._active = seen
-        if snap.status == "diverged":
+        if diverged:
+            self._set_status(f"✖ Training diverged at epoch {snap.diverged_epoch}: showing the last finite state "
+                             f"(epoch {snap.epoch}); the red alert says why")
+        elif snap.status == "diverged":
             self._set_status(f"✖ {snap.message}")
         else:
             self._set_status()

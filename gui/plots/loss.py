@@ -8,13 +8,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.probes import compact
+
 from . import style
 from .base import View
 
 if TYPE_CHECKING:
     from engine.config import Config
     from engine.datasets import Split
-    from engine.snapshot import Snapshot
+    from engine.snapshot import History, Snapshot
 
 
 class LossView(View):
@@ -51,6 +53,7 @@ class LossView(View):
         self.log_box.toggled.connect(self._set_log)
         self.summary = QLabel("No training yet")
         self.summary.setObjectName("lossSummary")
+        self.summary.setWordWrap(True)  # a long line would widen the dock and squeeze its neighbours
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)
         row.addWidget(self.log_box)
@@ -60,6 +63,7 @@ class LossView(View):
         layout.addWidget(self.graphics, 1)
         self._epochs_drawn = -1
         self._last = None
+        self._symbol = None
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -79,12 +83,26 @@ class LossView(View):
     def update_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         h = snap.history
-        if len(h.epochs) == self._epochs_drawn:
-            return
+        if len(h.epochs) != self._epochs_drawn:
+            self._draw(h)
+        if len(h.epochs) or snap.status == "diverged":
+            self.summary.setText(summary_text(snap))
+
+    def _draw(self, h: History) -> None:
         self._epochs_drawn = len(h.epochs)
         x = h.epochs.astype(float)
         if len(x):
             self.x_range.update(float(x[-1]))
+            for ghost in self.ghost_loss + self.ghost_acc:
+                ghost.setData([], [])
+        symbol = "o" if len(x) == 1 else None  # a single epoch is a point, which a line alone does not show
+        if symbol != self._symbol:
+            self._symbol = symbol
+            for curve in (self.train_loss, self.val_loss, self.train_acc, self.val_acc):
+                curve.setSymbol(symbol)
+                curve.setSymbolSize(7)
+                curve.setSymbolBrush(curve.opts["pen"].color())
+                curve.setSymbolPen(curve.opts["pen"].color())
         style.set_curve(self.train_loss, x, h.train_loss)
         style.set_curve(self.train_acc, x, h.train_accuracy)
         if np.isfinite(h.val_loss).any():
@@ -94,13 +112,6 @@ class LossView(View):
         losses = losses[np.isfinite(losses)]
         if len(losses):
             self.loss_range.update(float(losses.min()), float(losses.max()))
-        if len(x):
-            for ghost in self.ghost_loss + self.ghost_acc:
-                ghost.setData([], [])
-            val = "" if not np.isfinite(snap.val_accuracy) else \
-                f" · validation loss {snap.val_loss:.4f}, accuracy {snap.val_accuracy:.1%}"
-            self.summary.setText(f"Epoch {snap.epoch}: training loss {snap.train_loss:.4f}, "
-                                 f"accuracy {snap.train_accuracy:.1%}{val}")
 
     def reset(self, keep_ghost: bool = True) -> None:
         pairs = [(self.ghost_loss[0], self.train_loss), (self.ghost_loss[1], self.val_loss),
@@ -116,3 +127,25 @@ class LossView(View):
         self._last = None
         self.x_range.reset(self.x_range.limit)
         self.summary.setText("Ready: press Play (Space) to train")
+
+
+def summary_text(snap: Snapshot) -> str:
+    """The view's header: the epoch shown and its losses and accuracies (compact numbers).
+    After divergence it says so first, and that what is shown is the last finite state."""
+    numbers = f"training loss {_loss(snap.train_loss)}, accuracy {_pct(snap.train_accuracy)}"
+    if np.isfinite(snap.val_accuracy):
+        numbers += f" · validation loss {_loss(snap.val_loss)}, accuracy {_pct(snap.val_accuracy)}"
+    if snap.status != "diverged" or not snap.diverged_epoch:
+        return f"Epoch {snap.epoch}: {numbers}"
+    head = f"Diverged at epoch {snap.diverged_epoch}"
+    if snap.epoch == 0 and not np.isfinite(snap.train_loss):
+        return f"{head} — the initial weights already give a non-finite loss"
+    return f"{head} — showing the last finite state (epoch {snap.epoch}): {numbers}"
+
+
+def _loss(x: float) -> str:
+    return compact(x) if np.isfinite(x) else "—"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}" if np.isfinite(x) else "—"

@@ -381,8 +381,8 @@ def test_divergence_ends_on_the_last_finite_weights(train, diagnostics):
     snaps = snapshots(s, every=1)
     last = snaps[-1]
     assert last.status == "diverged" and s.status == "diverged"
-    match = re.fullmatch(r"Training diverged at epoch (\d+) \(loss is (NaN|infinite)\): lower the learning rate",
-                         last.message)
+    match = re.fullmatch(r"Training diverged at epoch (\d+) \(loss is (NaN|infinite); last finite loss [^)]+\)"
+                         r" — likely cause: .+ — try: lower the learning rate.*", last.message)
     assert match and last.epoch < train["epochs"]
     assert int(match.group(1)) == last.epoch + 1  # the epoch whose updates blew up
     assert last.alerts[-1].kind == "diverged" and last.alerts[-1].text == last.message
