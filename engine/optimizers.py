@@ -17,11 +17,14 @@ into a momentum velocity keeps the rate it was taken with.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from .schema import Param
+
+if TYPE_CHECKING:
+    from .network import Parameter
 
 __all__ = ["Optimizer", "OPTIMIZERS", "get", "names"]
 
@@ -87,7 +90,7 @@ class Optimizer:
         self.t = 0
         self.state = [self._init_state(p.value) for p in self.params]
 
-    def _gradient(self, i: int, p) -> np.ndarray:
+    def _gradient(self, i: int, p: Parameter) -> np.ndarray:
         """The gradient to use: p.grad, plus the penalties' for weights."""
         if not (p.regularize and (self.l2 or self.l1)):
             return p.grad
@@ -129,7 +132,7 @@ class SGD(Optimizer):
     rule = "w ← w − lr·g"
     description = "Plain gradient steps on mini-batches."
 
-    def _update(self, w, g, state, tmp):
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
         np.multiply(g, self.lr, out=tmp)
         w -= tmp
 
@@ -153,10 +156,10 @@ class Momentum(Optimizer):
     description = "Accumulates a velocity, so steps speed up along consistent directions."
     schema = (MOMENTUM,)
 
-    def _init_state(self, value):
+    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {"v": np.zeros_like(value)}
 
-    def _update(self, w, g, state, tmp):
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
         v = state["v"]
         v *= self.momentum
         np.multiply(g, self.lr, out=tmp)
@@ -182,7 +185,7 @@ class Nesterov(Optimizer):
     looks_ahead = True
     _ahead = False  # the parameters sit at w + mu v (between look_ahead and step)
 
-    def _init_state(self, value):
+    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {"v": np.zeros_like(value)}
 
     def reset(self) -> None:
@@ -205,7 +208,7 @@ class Nesterov(Optimizer):
             self._ahead = False
         super().step()
 
-    def _update(self, w, g, state, tmp):
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
         v = state["v"]
         v *= self.momentum
         np.multiply(g, self.lr, out=tmp)
@@ -222,10 +225,10 @@ class AdaGrad(Optimizer):
     description = "Per-weight step sizes that shrink with the sum of past squared gradients."
     schema = (EPS,)
 
-    def _init_state(self, value):
+    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {"c": np.zeros_like(value)}
 
-    def _update(self, w, g, state, tmp):
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
         c = state["c"]
         c += g * g
         np.sqrt(c, out=tmp)
@@ -244,10 +247,10 @@ class RMSProp(Optimizer):
     description = "Divides each step by a running average of recent gradient sizes."
     schema = (RHO, EPS)
 
-    def _init_state(self, value):
+    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {"c": np.zeros_like(value)}
 
-    def _update(self, w, g, state, tmp):
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
         c = state["c"]
         c *= self.rho
         c += (1.0 - self.rho) * (g * g)
@@ -270,7 +273,7 @@ class Adam(Optimizer):
     description = "Momentum plus per-weight step sizes, bias-corrected: a robust default."
     schema = (BETA1, BETA2, EPS)
 
-    def _init_state(self, value):
+    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
         return {"m": np.zeros_like(value), "v": np.zeros_like(value)}
 
     def step(self) -> None:
@@ -284,7 +287,7 @@ class Adam(Optimizer):
         for i, p in enumerate(self.params):
             self._update(p.value, self._gradient(i, p), self.state[i], self._scratch[i])
 
-    def _update(self, w, g, state, tmp):
+    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
         m, v = state["m"], state["v"]
         m *= self.beta1
         np.multiply(g, 1.0 - self.beta1, out=tmp)
