@@ -22,6 +22,8 @@ from PySide6.QtSvg import QSvgGenerator
 
 from engine.report import build_report, write_report
 
+from .plots.diagnostics import STATE_ROLE
+
 if TYPE_CHECKING:
     from engine.network import Network
     from engine.session import Session
@@ -104,7 +106,7 @@ def diagnostics_entries(view: DiagnosticsView) -> list[tuple[str, str, str]]:
     entries = []
     for i in range(view.list.count()):
         item = view.list.item(i)
-        state = "active" if "cleared by epoch" not in item.text() else "cleared"
+        state = item.data(STATE_ROLE) or "active"
         entries.append((state, item.data(Qt.UserRole + 1) or "", item.text()))
     return entries
 

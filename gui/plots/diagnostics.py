@@ -66,6 +66,9 @@ _ICONS = {"error": QStyle.SP_MessageBoxCritical, "warning": QStyle.SP_MessageBox
           "info": QStyle.SP_MessageBoxInformation}
 
 
+#: item data: "active", "cleared" or "not in the last finite state" (what an export writes)
+STATE_ROLE = Qt.UserRole + 3
+
 class DiagnosticsView(View):
     key = "diagnostics"
     title = "Diagnostics"
@@ -151,6 +154,7 @@ class DiagnosticsView(View):
                 if item.data(Qt.UserRole + 1) != alert.severity:
                     item.setIcon(self.style().standardIcon(_ICONS.get(alert.severity, _ICONS["warning"])))
             item.setData(Qt.UserRole + 1, alert.severity)
+            item.setData(STATE_ROLE, "active")
             if alert.severity == "error":
                 item.setForeground(QBrush(QColor(error_colour(self.list))))
             else:
@@ -160,8 +164,10 @@ class DiagnosticsView(View):
             item.setForeground(QBrush(QColor("#8a8a8a")))
             if diverged:  # the run went back to an earlier state: nothing "cleared" at a later epoch
                 item.setText(f"{item.text()}  — not in the last finite state (epoch {snap.epoch})")
+                item.setData(STATE_ROLE, "not in the last finite state")
             else:
                 item.setText(f"{item.text()}  — cleared by epoch {snap.epoch}")
+                item.setData(STATE_ROLE, "cleared")
         self._active = seen
         if diverged:
             self._set_status(f"✖ Training diverged at epoch {snap.diverged_epoch}: showing the last finite state "

@@ -162,3 +162,26 @@ def test_a_diverged_run_on_screen(qtbot, window):
     assert loss.startswith(f"Diverged at epoch {n} — showing the last finite state (epoch {m})")
     rgb = window.views["boundary"].last_rgba[:, :, :3]
     assert not (rgb == 0).all(axis=2).any()
+
+
+def test_the_diagnostics_export_names_each_alerts_state_after_divergence(window, qtbot, tmp_path):
+    """The CSV's state column comes from the list's own state, not from parsing its words."""
+    import csv
+
+    from engine.config import Config
+
+    window.apply_config(Config.from_dict({"data": {"name": "moons", "n_samples": 400},
+                                          "model": {"hidden": [8, 8], "activation": "relu", "output": "identity"},
+                                          "train": {"optimizer": "sgd", "lr": 50, "epochs": 300}}))
+    window.play_pause()
+    qtbot.waitUntil(lambda: window.latest is not None and window.latest.status == "diverged", timeout=20000)
+    window.redraw()
+    path = tmp_path / "d.csv"
+    window.export("diagnostics", str(path))
+    rows = list(csv.reader(path.open(encoding="utf-8")))[1:]
+    assert rows
+    for state, _severity, text in rows:
+        want = ("not in the last finite state" if "not in the last finite state" in text
+                else "cleared" if "cleared by epoch" in text else "active")
+        assert state == want, (state, text)
+    assert any(state == "active" and "diverged" in text for state, _, text in rows)
