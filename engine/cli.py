@@ -281,6 +281,7 @@ def _cell(value: object) -> str:
 
 
 def _cmd_sweep(args: argparse.Namespace, out: Writer, err: Writer) -> int:
+    from .atomic import atomic_write
     from .sweep import RESULT_FIELDS, backend, expand, parse_seeds, parse_vary, run_grid, summarise, validate
 
     base = _load(args.config).to_dict()
@@ -302,7 +303,7 @@ def _cmd_sweep(args: argparse.Namespace, out: Writer, err: Writer) -> int:
             note = " (diverged)" if result["stopped_reason"] == "diverged" else ""
             err(f"[{done}/{total}] {run.describe()}: val_acc {_fmt(result['val_accuracy'])}{note}")
     fields = [a.path for a in axes] + ["seed"] + RESULT_FIELDS
-    with open(args.out, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(args.out, encoding="utf-8", newline="") as handle:  # a full disk keeps the earlier file
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         for row in rows:

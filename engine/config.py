@@ -351,5 +351,9 @@ def load(path: str | Path) -> Config:
 
 
 def save(config: Config, path: str | Path) -> None:
-    Path(path).write_text(config.to_json() + "\n", encoding="utf-8")
+    """Atomically: on a failure (a full disk) the earlier file stays as it was."""
+    from .atomic import atomic_write
+
+    with atomic_write(path, encoding="utf-8") as handle:
+        handle.write(config.to_json() + "\n")
 

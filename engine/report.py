@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .atomic import atomic_write
 from .snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -89,5 +90,7 @@ def build_report(session: Session, final: Snapshot) -> dict:
 
 
 def write_report(report: dict, path: str | Path) -> None:
-    """Strict JSON (``allow_nan=False``: a NaN left in by mistake fails loudly)."""
-    Path(path).write_text(json.dumps(report, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+    """Strict JSON (``allow_nan=False``: a NaN left in by mistake fails loudly), written atomically."""
+    text = json.dumps(report, indent=1, allow_nan=False) + "\n"
+    with atomic_write(path, encoding="utf-8") as handle:
+        handle.write(text)

@@ -1,5 +1,6 @@
 """Taking results away: views as PNG or SVG, curves and alerts as CSV, weights as .npz,
-the run report as JSON (the same report the command line writes).
+the run report as JSON (the same report the command line writes). Every file is saved
+atomically (engine/atomic.py): a failed save leaves the earlier file as it was.
 
 ``EXPORTS`` is the registry the File > Export menu and ``MainWindow.export`` read:
 each entry gathers its data (from the session, through the training controller,
@@ -10,16 +11,18 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import replace as dataclass_replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 
+from engine.atomic import atomic_write, save_error, write_bytes
 from engine.report import build_report, write_report
 
 from .plots.diagnostics import STATE_ROLE
@@ -36,25 +39,38 @@ if TYPE_CHECKING:
 def export_view(view: View, path: str) -> None:
     """A view as PNG (the widget as seen) or SVG (vector: the widget painted into an SVG).
 
+    The picture is made in memory first and then saved atomically (engine/atomic.py):
+    a failure, to encode it or to write it (a full disk), raises an OSError naming the
+    file and leaves an earlier file there as it was. PNG and any other image format Qt
+    knows follow the file's suffix (PNG when it has none).
+
     SVG goes through Qt's QSvgGenerator rather than pyqtgraph's SVGExporter:
     with Qt 6.11 the latter fails on closed paths (pyqtgraph issue #3495).
     """
     path = str(path)
-    if path.lower().endswith(".svg"):
+    buffer = QBuffer()
+    buffer.open(QIODevice.WriteOnly)
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if suffix == "svg":
         generator = QSvgGenerator()
-        generator.setFileName(path)
+        generator.setOutputDevice(buffer)
         generator.setSize(QSize(view.width(), view.height()))
         generator.setViewBox(QRect(0, 0, view.width(), view.height()))
         generator.setTitle(f"Activation Lab — {view.title}")
         painter = QPainter()
         if not painter.begin(generator):
-            raise OSError(f"could not write {path}")
+            raise save_error(path, "Qt could not start the SVG drawing")
         try:
             view.render(painter, QPoint(0, 0))
         finally:
             painter.end()
-    elif not view.grab().save(path):
-        raise OSError(f"could not write {path}")
+    elif not view.grab().save(buffer, (suffix or "png").upper()):
+        raise save_error(path, f"Qt could not encode the view as {(suffix or 'png').upper()}")
+    data = bytes(buffer.data())
+    buffer.close()
+    if not data:
+        raise save_error(path, "the picture came out empty")
+    write_bytes(path, data)
 
 
 def export_history_csv(snapshot: Snapshot, path: str) -> None:
@@ -65,7 +81,7 @@ def export_history_csv(snapshot: Snapshot, path: str) -> None:
     header = ["epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy"]
     for key in ("grad_mean_abs", "activation_std", "saturated_fraction", "dead_fraction"):
         header += [f"{name}_{key}" for name in names]
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(path, encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         for e in range(len(h.epochs)):
@@ -77,7 +93,7 @@ def export_history_csv(snapshot: Snapshot, path: str) -> None:
 
 def export_diagnostics_csv(entries: list[tuple[str, str, str]], path: str) -> None:
     """The diagnostics log: (state, severity, text) rows as shown in the panel."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with atomic_write(path, encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["state", "severity", "alert"])
         writer.writerows(entries)
@@ -91,7 +107,11 @@ def weights_of(network: Network) -> tuple[str, dict[str, np.ndarray]]:
 def write_weights(weights: tuple[str, dict[str, np.ndarray]], path: str) -> None:
     """W1, b1, W2, b2, ... as arrays in one .npz file, plus the architecture as text."""
     architecture, arrays = weights
-    np.savez(path, architecture=np.array(architecture), **arrays)
+    path = str(path)
+    if not path.endswith(".npz"):  # np.savez's own rule for a file name
+        path += ".npz"
+    with atomic_write(path, "wb") as handle:
+        np.savez(handle, architecture=np.array(architecture), **arrays)
 
 
 def report_of(session: Session) -> dict:
