@@ -167,7 +167,7 @@ class Momentum(Optimizer):
         w += v
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov momentum, the textbook iterate (Sutskever et al., 2013):
 
     v <- mu v - lr g(w + mu v);  w <- w + v.
@@ -184,9 +184,6 @@ class Nesterov(Optimizer):
     schema = (MOMENTUM,)
     looks_ahead = True
     _ahead = False  # the parameters sit at w + mu v (between look_ahead and step)
-
-    def _init_state(self, value: np.ndarray) -> dict[str, np.ndarray]:
-        return {"v": np.zeros_like(value)}
 
     def reset(self) -> None:
         super().reset()
@@ -206,14 +203,7 @@ class Nesterov(Optimizer):
             for p, tmp in zip(self.params, self._scratch):
                 p.value -= tmp
             self._ahead = False
-        super().step()
-
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict, tmp: np.ndarray) -> None:
-        v = state["v"]
-        v *= self.momentum
-        np.multiply(g, self.lr, out=tmp)
-        v -= tmp
-        w += v
+        super().step()  # then Momentum's update, with g taken at the look-ahead point
 
 
 class AdaGrad(Optimizer):

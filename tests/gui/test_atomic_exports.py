@@ -3,42 +3,15 @@ the error names the file (and reaches the one "Could not save" dialog). The disk
 making the temporary file's write fail partway, or os.fsync fail, with ENOSPC."""
 
 import errno
-import os
-import types
+import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QMessageBox
 
-from engine import atomic
-
-ENOSPC = "No space left on device"
-
-
-def fill_disk(monkeypatch, where="write", budget=100):
-    """The next atomic save runs out of space after ``budget`` bytes, or at its fsync."""
-    if where == "fsync":
-        def no_fsync(fd):
-            raise OSError(errno.ENOSPC, ENOSPC)
-        monkeypatch.setattr(os, "fsync", no_fsync)
-        return
-    real = atomic.tempfile.NamedTemporaryFile
-
-    def named(*args, **kwargs):
-        handle = real(*args, **kwargs)
-        left = [budget]
-        write = handle.file.write
-
-        def short_write(data):
-            if len(data) > left[0]:
-                write(data[:left[0]])
-                left[0] = 0
-                raise OSError(errno.ENOSPC, ENOSPC)
-            left[0] -= len(data)
-            return write(data)
-        handle.write = short_write
-        return handle
-    monkeypatch.setattr(atomic, "tempfile", types.SimpleNamespace(NamedTemporaryFile=named))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from diskfull import ENOSPC, fill_disk  # noqa: E402
 
 
 def assert_kept(path, earlier):
