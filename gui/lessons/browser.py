@@ -32,12 +32,29 @@ class Lesson:
 
 
 def load_lesson(path: Path) -> Lesson:
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    """Read and check one lesson file; ConfigError names the file, the field and the rule."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(path.name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise ConfigError(path.name, "is nested too deeply to be a lesson") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(path.name, "must be a JSON object with title, text and config")
     for key in ("title", "text", "config"):
         if key not in raw:
             raise ConfigError(f"{path.name}: {key}", "is required in a lesson file")
-    return Lesson(str(raw["title"]), int(raw.get("experiment", 0)), str(raw["text"]),
-                  Config.from_dict(raw["config"]), path)
+    for key in ("title", "text"):
+        if not isinstance(raw[key], str):
+            raise ConfigError(f"{path.name}: {key}", "must be text")
+    experiment = raw.get("experiment", 0)
+    if isinstance(experiment, bool) or not isinstance(experiment, int):
+        raise ConfigError(f"{path.name}: experiment", "must be a whole number")
+    try:
+        config = Config.from_dict(raw["config"])
+    except ConfigError as err:
+        raise ConfigError(f"{path.name}: config.{err.field}", err.rule) from None
+    return Lesson(raw["title"], experiment, raw["text"], config, path)
 
 
 def load_lessons(folder: Path | None = None) -> list[Lesson]:

@@ -165,3 +165,30 @@ def test_no_network_connection_is_ever_opened(qtbot, window, tmp_path, monkeypat
     qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch >= 1, timeout=3000)
     window.export("report", str(tmp_path / "r.json"))
     assert json.loads((tmp_path / "r.json").read_text())["epochs"] >= 1
+
+
+def test_broken_lesson_files_are_named_and_skipped(tmp_path, caplog):
+    """A lesson that is not a lesson never stops the start: it is skipped with the file, field and rule."""
+    import json
+    import logging
+
+    from gui.lessons import load_lessons
+
+    good = {"title": "Fine", "text": "<p>ok</p>", "config": {}}
+    files = {"a_null.json": {**good, "experiment": None}, "b_huge.json": '{"title": "t", "text": "x", '
+             '"config": {}, "experiment": 1e999}', "c_string.json": '"just text"',
+             "d_nested.json": "[" * 100000 + "]" * 100000,
+             "e_bad_config.json": {**good, "config": {"train": {"lr": -1}}},
+             "f_title.json": {**good, "title": 3}, "z_good.json": good}
+    for name, body in files.items():
+        (tmp_path / name).write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        lessons = load_lessons(tmp_path)
+    assert [lesson.title for lesson in lessons] == ["Fine"]
+    text = caplog.text
+    assert "a_null.json: experiment: must be a whole number" in text
+    assert "b_huge.json: experiment: must be a whole number" in text
+    assert "c_string.json: must be a JSON object with title, text and config" in text
+    assert "d_nested.json" in text
+    assert "e_bad_config.json: config.train.lr: must be > 0" in text
+    assert "f_title.json: title: must be text" in text
