@@ -73,16 +73,16 @@ class AlertContext:
     at_start: bool = False  # no update taken yet: the weights are the initial ones
 
     @classmethod
-    def of(cls, config: Config, initial: list, lr_marks: tuple, step: int, steps_per_epoch: int, batch_size: int,
+    def of(cls, config: Config, initial_scale: float, lr_marks: tuple, step: int, steps_per_epoch: int, batch_size: int,
            loss: float, lr_before: float | None = None) -> "AlertContext":
-        """From a ``Config`` and the run: its initial weights (``Network.get_weights()``),
+        """From a ``Config`` and the run: its initial weights' scale (``init_scale``),
         the learning rates its snapshots saw (``note_lr``), the step now, the loss of the
         state described; ``lr_before`` None: a raise seen in the last two epochs (``raised_from``)."""
         m, t = config.model, config.train
         if lr_before is None:
             lr_before = raised_from(lr_marks, step, 2 * steps_per_epoch)
         lr = lr_marks[-1][1] if lr_marks else t.lr
-        return cls(init=m.init, init_param=m.init_param, init_scale=init_scale(initial), bias_init=m.bias_init,
+        return cls(init=m.init, init_param=m.init_param, init_scale=initial_scale, bias_init=m.bias_init,
                    bias_value=m.bias_value, optimizer=t.optimizer, lr=lr, lr_before=lr_before,
                    loss_reduction=t.loss_reduction, batch_size=batch_size, l2=t.l2, l1=t.l1, loss=loss,
                    at_start=step == 0)

@@ -135,6 +135,7 @@ class Session:
         self.batch_size, self.full_batch, self.with_replacement = b.batch_size, b.full_batch, b.with_replacement
         self.steps_per_epoch = b.steps_per_epoch
         self._initial = net.get_weights()
+        self._init_scale = probes.init_scale(self._initial)  # fixed until new weights: not per snapshot
         # controls, read by the loop between steps
         self.snapshot_every = 1
         self.want_diagnostics = True
@@ -196,6 +197,7 @@ class Session:
         self._config = dataclasses.replace(self._config, train=dataclasses.replace(self._config.train, seed=seed))
         self.network.initialize(seed)
         self._initial = self.network.get_weights()
+        self._init_scale = probes.init_scale(self._initial)
         self._reset_state()
 
     def history(self) -> History:
@@ -495,5 +497,5 @@ class Session:
 
     def _alert_context(self, loss: float, lr_before: float | None = None) -> probes.AlertContext:
         self._lr_marks = probes.note_lr(self._lr_marks, self.step, self.optimizer.lr)
-        return probes.AlertContext.of(self._config, self._initial, self._lr_marks, self.step, self.steps_per_epoch,
+        return probes.AlertContext.of(self._config, self._init_scale, self._lr_marks, self.step, self.steps_per_epoch,
                                       self.batch_size, loss, lr_before)
