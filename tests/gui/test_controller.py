@@ -200,14 +200,20 @@ def test_shutdown_twice_is_safe(qtbot):
     assert c.parked() == [] and not c.is_running()
 
 
-def test_stop_during_a_long_step_keeps_the_thread_until_it_ends(qtbot):
+def _in_a_long_step(qtbot):
+    """A controller whose session is inside a stretch of training that takes 1.5 s."""
     c = TrainingController(stop_timeout_ms=100)
     s = GuardedSession()
     c.set_session(s)
     c.play()
     qtbot.waitUntil(lambda: s.step > 10, timeout=5000)
-    s.step_delay = 1.5  # the next stretch of training takes 1.5 s
+    s.step_delay = 1.5
     assert s.long_step.wait(3)
+    return c, s
+
+
+def test_stop_during_a_long_step_keeps_the_thread_until_it_ends(qtbot):
+    c, s = _in_a_long_step(qtbot)
     start = time.perf_counter()
     c.reset()  # stops with a bounded wait; the reset itself waits for the step to end
     c.shutdown()
@@ -232,13 +238,7 @@ def test_stop_during_a_long_step_keeps_the_thread_until_it_ends(qtbot):
 
 
 def test_a_new_session_does_not_wait_for_the_old_ones_long_step(qtbot):
-    c = TrainingController(stop_timeout_ms=100)
-    old = GuardedSession()
-    c.set_session(old)
-    c.play()
-    qtbot.waitUntil(lambda: old.step > 10, timeout=5000)
-    old.step_delay = 1.5
-    assert old.long_step.wait(3)
+    c, old = _in_a_long_step(qtbot)
     new = GuardedSession()
     c.set_session(new)
     assert c.session is new and len(c.parked()) == 1
