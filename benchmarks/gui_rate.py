@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def window_rate(seconds: float, size: tuple[int, int], screenshot: str | None) -> dict:
-    from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
+def all_views_window(size: tuple[int, int]):
+    """The window on the default configuration (a run of a million epochs), with all five views
+    on screen, in throwaway settings."""
+    from PySide6.QtCore import Qt
 
     from engine.config import Config
     from gui.app import create_window, throwaway_settings
@@ -37,12 +38,20 @@ def window_rate(seconds: float, size: tuple[int, int], screenshot: str | None) -
     w = create_window(cfg)
     w.resize(*size)
     w.show()
-    app = QApplication.instance()
     # Diagnostics shares a tab group with Gradient flow: give it a place of its own, beside the
     # histograms (a dock in a tab group cannot be split, so split the untabbed neighbour)
     w.removeDockWidget(w.docks["diagnostics"])
     w.splitDockWidget(w.docks["activations"], w.docks["diagnostics"], Qt.Horizontal)
     w.docks["diagnostics"].show()
+    return w
+
+
+def window_rate(seconds: float, size: tuple[int, int], screenshot: str | None) -> dict:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    w = all_views_window(size)
+    app = QApplication.instance()
     marks = {}
 
     def start():

@@ -1,8 +1,10 @@
 """Per-epoch training curves, kept in append-only arrays that grow by doubling.
 
 The session appends one entry per epoch (a few element writes); ``freeze``
-hands a snapshot copies of the filled part (contiguous slices, a memcpy each),
-so a snapshot's cost does not grow with the number of epochs written so far.
+hands a snapshot read-only views of the filled part. An entry, once written, is
+never written again (growing allocates new arrays and leaves the old ones to the
+views that still hold them), so a frozen view never changes, and a snapshot
+costs the same at epoch 10 and at epoch 100,000: nothing is copied.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ __all__ = ["HistoryBuffer"]
 
 
 class HistoryBuffer:
-    """Per-epoch curves in arrays that grow by doubling; ``freeze`` copies the filled part.
+    """Per-epoch curves in arrays that grow by doubling; ``freeze`` views the filled part.
 
     Scalars per epoch: train and validation loss and accuracy. Per layer and
     epoch (``curves``, in this order): mean |dL/dW|, activation spread,
@@ -54,8 +56,13 @@ class HistoryBuffer:
         return tuple(float(v) for v in self.scalars[:, self.size - 1])
 
     def freeze(self) -> History:
-        """Copies of the entries so far; later appends never change them."""
+        """Read-only views of the entries so far; later appends never change them."""
         n = self.size
-        s, lay = self.scalars[:, :n], self.layered[:, :n, :]
-        return History(self.epochs[:n].copy(), s[0].copy(), s[1].copy(), s[2].copy(), s[3].copy(),
-                       lay[0].copy(), lay[1].copy(), lay[2].copy(), lay[3].copy())
+        parts = (self.epochs[:n], *self.scalars[:, :n], *self.layered[:, :n, :])
+        return History(*(_read_only(a) for a in parts))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view

@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -42,8 +43,12 @@ _PARKED: list[WorkerHandle] = []
 
 @atexit.register
 def _wait_for_parked() -> None:
-    """At exit, let a worker that was asked to stop finish the step it is in."""
-    for handle in list(_PARKED):
+    """At exit, let a worker that was asked to stop finish the step it is in (its thread is
+    never destroyed while it runs: that would abort the process)."""
+    running = [h for h in _PARKED if h.qthread.isRunning()]
+    if running:
+        print("Activation Lab: finishing the current training step before quitting …", file=sys.stderr, flush=True)
+    for handle in running:
         handle.qthread.wait()
 
 

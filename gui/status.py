@@ -24,6 +24,7 @@ __all__ = ["StatusBar", "error_line", "status_text"]
 
 _STATES = {"running": "Training", "paused": "Paused", "completed": "Completed", "diverged": "Diverged",
            "stopped": "Stopped"}
+STOPPING = "Stopping the previous run (it is finishing a long step)…"
 _PHASES = {"running": "Training", "pausing": "Pausing…", "stepping": "Stepping", "paused": "Paused"}
 
 
@@ -65,11 +66,13 @@ class StatusBar:
         self.rate.setObjectName("rateText")
         window.statusBar().addPermanentWidget(self.rate)
 
-    def show(self, snap: Snapshot | None, phase: str) -> None:
+    def show(self, snap: Snapshot | None, phase: str, stopping: bool = False) -> None:
+        """``stopping``: a stopped run is still finishing a long step in the background."""
         if snap is None:
             return
         self.label.setText(status_text(snap, phase))
-        self.rate.setText(f"{snap.steps_per_second:,.0f} steps/s" if phase == "running" else "")
+        rate = f"{snap.steps_per_second:,.0f} steps/s" if phase == "running" else ""
+        self.rate.setText(" · ".join(t for t in (STOPPING if stopping else "", rate) if t))
 
 
 def error_line() -> QLabel:

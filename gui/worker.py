@@ -169,11 +169,15 @@ class WorkerHandle:
             self.worker.paused.connect(on_paused)
         self.worker.finished.connect(self.qthread.quit)
         self.worker.failed.connect(self.qthread.quit)
+        # the worker lives in the training thread: it is deleted there, as the thread ends
+        self.qthread.finished.connect(self.worker.deleteLater)
+        self._session: Session | None = session
         self._done = False
 
     @property
-    def session(self) -> Session:
-        return self.worker.session
+    def session(self) -> Session | None:
+        """The session this worker trains (None once the worker is released)."""
+        return self._session
 
     def start(self) -> None:
         self.qthread.start()
@@ -198,15 +202,19 @@ class WorkerHandle:
         """
         if self._done:
             return True
-        if self.qthread.isFinished():  # the run ended on its own
-            self.qthread.wait()
-            self._done = True
-            self.worker.deleteLater()
-            return True
-        self.worker.request_stop()
-        self.qthread.quit()
-        finished = self.qthread.wait(timeout_ms)
-        if finished:
-            self._done = True
-            self.worker.deleteLater()
-        return finished
+        if not self.qthread.isFinished():
+            self.worker.request_stop()
+            self.qthread.quit()
+            if not self.qthread.wait(timeout_ms):
+                return False
+        self.qthread.wait()
+        self._release()
+        return True
+
+    def _release(self) -> None:
+        """The loop has ended: drop every reference to the session, so that it is freed
+        once nothing else uses it (the worker object itself goes with its thread)."""
+        self._done = True
+        self.worker.session = None
+        self.worker.requests = Requests()
+        self._session = None

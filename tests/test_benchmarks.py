@@ -33,3 +33,14 @@ def test_a_tiny_run_writes_every_measurement(tmp_path, capsys):
         assert row["torch_steps_per_second"] is None and row["verdict"] == "skipped"
     assert 0 < report["boundary_ms"]["float32"]["session_boundary"] < 1000
     assert "ratios skipped" in capsys.readouterr().out
+
+
+def test_a_short_soak_reports_memory_and_frames(capsys):
+    from benchmarks import soak
+
+    rows = soak.soak(2, (1000, 700), minute_s=0.8)
+    assert [r["minute"] for r in rows] == [1, 2]
+    for r in rows:
+        assert r["rss_mb"] > 0 and r["fps"] > 0 and r["steps_per_s"] > 0
+    assert rows[1]["epoch"] > rows[0]["epoch"]
+    assert "minute  2" in capsys.readouterr().out

@@ -1,6 +1,7 @@
 """HistoryBuffer: per-epoch curves that grow by doubling and freeze into independent copies."""
 
 import numpy as np
+import pytest
 
 from engine.history import HistoryBuffer
 
@@ -50,21 +51,30 @@ def test_last_is_the_newest_entry_as_floats():
     assert all(type(v) is float for v in h.last())
 
 
-def test_a_frozen_history_never_changes_with_the_buffer():
+def test_a_frozen_history_never_changes_with_later_appends():
     h = filled(2)  # full: the next append reallocates
     frozen = h.freeze()
-    h.append(3, (30.0, 0.0, 0.0, 0.0), curves(3))
-    h.scalars[0, 0] = -1.0  # even a write into the buffer's own arrays
-    h.layered[:] = -1.0
+    for k in range(3, 40):  # past the reallocation and into the new arrays' free part
+        h.append(k, (10.0 * k, 0.0, 0.0, 0.0), curves(k))
     assert frozen.epochs.tolist() == [1, 2] and frozen.train_loss.tolist() == [1.0, 2.0]
     assert np.array_equal(frozen.grad_mean_abs, np.array([curves(1)[0], curves(2)[0]]))
+    later = h.freeze()
+    assert later.epochs.tolist() == list(range(1, 40))
 
 
-def test_the_buffer_never_changes_with_a_frozen_history():
+def test_a_frozen_history_is_read_only():
     h = filled(4)
     frozen = h.freeze()
-    frozen.train_loss[:] = np.nan
-    frozen.saturated_fraction[:] = np.nan
-    again = h.freeze()
-    assert again.train_loss.tolist() == [1.0, 2.0, 3.0, 4.0]
-    assert np.array_equal(again.saturated_fraction, np.array([curves(k)[2] for k in range(1, 5)]))
+    for array in (frozen.train_loss, frozen.saturated_fraction, frozen.epochs):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0
+    assert h.freeze().train_loss.tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_freezing_copies_nothing():
+    """A snapshot's history costs the same at any epoch: it views the buffer's arrays."""
+    h = filled(100)
+    frozen = h.freeze()
+    assert np.shares_memory(frozen.train_loss, h.scalars)
+    assert np.shares_memory(frozen.dead_fraction, h.layered)
+    assert np.shares_memory(frozen.epochs, h.epochs)

@@ -27,8 +27,11 @@ def private_settings(tmp_path_factory):
 
 @pytest.fixture
 def window(qtbot):
+    from PySide6.QtCore import QSettings
+
     from gui.app import create_window
 
+    QSettings().clear()  # each test starts with no recent files or saved layout of an earlier one
     w = create_window(Config.from_dict(SMALL))
     qtbot.addWidget(w)
     w.resize(1280, 800)
