@@ -230,13 +230,41 @@ def _override(cfg: Config, **changes) -> Config:
 
 def _session(cfg: Config):
     """Build the session; what only the data can tell (3 classes for a sigmoid head, a bad
-    CSV file) fails here as a user error."""
+    CSV file) fails here as a user error. A configuration that needs more memory than the
+    limit (engine/budget.py) is refused before anything is built, naming the setting."""
+    from . import budget
     from .session import Session
 
     try:
+        budget.check(cfg)
         return Session(cfg)
+    except MemoryError:  # the estimate was too low for this machine: still one line
+        raise UserError(budget.out_of_memory(cfg)) from None
     except ValueError as err:
         raise UserError(_user_text(err)) from None
+
+
+def _out_of_memory(cfg: Config) -> UserError:
+    from . import budget
+
+    return UserError(budget.out_of_memory(cfg))
+
+
+def _check_cells(runs: list, axes: list) -> None:
+    """The memory of every distinct combination, before any data set is built (ConfigError
+    naming the --vary axis when the varied setting is the one to change)."""
+    from . import budget
+    from .sweep import _on_axis
+
+    seen = set()
+    for run in runs:
+        key = json.dumps({k: v for k, v in run.labels.items() if k != "seed"}, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            try:
+                budget.check(Config.from_dict(run.config))
+            except ConfigError as err:
+                raise _on_axis(err, axes) from None
 
 
 def _table(headers: list[str], rows: list[list[str]], right: int = 0) -> list[str]:
@@ -260,7 +288,10 @@ def _cmd_run(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     session.want_diagnostics = True
     session.boundary_resolution = None
     session.snapshot_every = 2**62  # the per-epoch history carries the curves; one final snapshot
-    final = run_to_end(session)
+    try:
+        final = run_to_end(session)
+    except MemoryError:
+        raise _out_of_memory(cfg) from None
     report = build_report(session, final)
     write_report(report, args.out)
     line = (f"{report['stopped_reason']}: {final.epoch} epochs, train accuracy {_fmt(final.train_accuracy)}, "
@@ -290,6 +321,7 @@ def _cmd_sweep(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     runs = expand(base, axes, seeds, args.epochs)
     _check_out(args.out)
     try:
+        _check_cells(runs, axes)
         validate(runs, axes)
     except ValueError as err:
         raise UserError(_user_text(err)) from None
@@ -298,10 +330,13 @@ def _cmd_sweep(args: argparse.Namespace, out: Writer, err: Writer) -> int:
     with backend(args.backend, args.jobs, args.address):  # a missing package or cluster fails here
         err(f"sweep: {_plural(total, 'run')} ({_plural(total // len(seeds), 'combination')} x "
             f"{_plural(len(seeds), 'seed')}) on joblib backend {args.backend}")
-        for done, (run, result) in enumerate(run_grid(runs), start=1):
-            rows[run.index] = {**run.labels, **result}
-            note = " (diverged)" if result["stopped_reason"] == "diverged" else ""
-            err(f"[{done}/{total}] {run.describe()}: val_acc {_fmt(result['val_accuracy'])}{note}")
+        try:
+            for done, (run, result) in enumerate(run_grid(runs), start=1):
+                rows[run.index] = {**run.labels, **result}
+                note = " (diverged)" if result["stopped_reason"] == "diverged" else ""
+                err(f"[{done}/{total}] {run.describe()}: val_acc {_fmt(result['val_accuracy'])}{note}")
+        except MemoryError:  # several workers at once: each fits, together they did not
+            raise UserError("--jobs: the runs ran out of memory together; use fewer --jobs") from None
     fields = [a.path for a in axes] + ["seed"] + RESULT_FIELDS
     with atomic_write(args.out, encoding="utf-8", newline="") as handle:  # a full disk keeps the earlier file
         writer = csv.DictWriter(handle, fieldnames=fields)
@@ -331,9 +366,13 @@ def _cmd_probe(args: argparse.Namespace, out: Writer, err: Writer) -> int:
             section="probe")
     except ConfigError as bad:  # probe.init_param -> --init-param
         raise UserError(f"--{bad.field.removeprefix('probe.').replace('_', '-')}: {bad.rule}") from None
-    result = signal_propagation(args.width, args.depth, model.activation, model.init, model.init_params(),
-                                model.bias_init, args.input_dim, args.samples, args.seed,
-                                activation_params=model.activation_params(), bias_value=model.bias_value)
+    try:  # a stack over the memory limit is refused first (ConfigError "--samples/--width: …")
+        result = signal_propagation(args.width, args.depth, model.activation, model.init, model.init_params(),
+                                    model.bias_init, args.input_dim, args.samples, args.seed,
+                                    activation_params=model.activation_params(), bias_value=model.bias_value)
+    except MemoryError:
+        raise UserError("--samples/--width: ran out of memory; use fewer samples, a narrower or shallower "
+                        "stack") from None
     if args.json:
         out(json.dumps(clean(result.to_dict()), indent=1))
         return 0

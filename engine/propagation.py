@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as act_mod
+from . import budget, probes
 from . import initializers as init_mod
-from . import probes
 from .snapshot import Histogram
 
 __all__ = ["LayerSignal", "PropagationResult", "signal_propagation"]
@@ -113,10 +113,12 @@ def signal_propagation(width: int = 100, depth: int = 5, activation: str = "sigm
     Weights come from ``init`` (with ``init_params``, e.g. {"std": 0.5}), biases
     from ``bias_init`` ("zeros", "ones", "constant" with ``bias_value``, or
     "like_weights"), all drawn from ``np.random.default_rng(seed)`` after X.
-    Unknown names raise ValueError listing the valid ones.
+    Unknown names raise ValueError listing the valid ones; a stack that needs more
+    memory than ``budget.memory_limit()`` raises ConfigError ("--samples/--width: …").
     """
     width, depth = _positive("width", width), _positive("depth", depth)
     input_dim, samples = _positive("input_dim", input_dim), _positive("samples", samples)
+    budget.check_probe(width, depth, input_dim, samples)  # ConfigError, not a MemoryError half-way
     f = act_mod.get(activation, **(activation_params or {}))
     initializer = init_mod.get(init, **(init_params or {}))
     bias_kind = init_mod.get_bias(bias_init)

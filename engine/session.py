@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import datasets, optimizers, probes
+from . import budget, datasets, optimizers, probes
 from .batches import Batcher, spread_rows
 from .checkpoint import Fallback
 from .config import Config, ConfigError
@@ -95,6 +95,7 @@ class Session:
             params = {k: v for k, v in given.items() if k in spec.params and v is not None}
             dataset = datasets.make(d.name, d.n_samples, d.noise, d.seed, **params)
         self.dataset = dataset
+        budget.check(config, dataset)  # ConfigError before the network and its copies exist
         if max(d.features) >= dataset.n_features:
             raise ConfigError("data.features", f"must be feature indices below {dataset.n_features}, "
                                                f"got {list(d.features)}")

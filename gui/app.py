@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from .plaintext import auto_text
 from .resources import resource_path
 from .theme import apply_theme
 
@@ -57,9 +58,9 @@ class _ErrorReporter:
             return
         self.showing = True
         try:
-            QMessageBox.critical(None, APP_NAME,
-                                 f"Something went wrong: {exc_type.__name__}: {exc}\n\n"
-                                 "Your settings are unchanged. The details were written to the terminal.")
+            QMessageBox.critical(None, APP_NAME,  # the message may quote a user's text: shown as written
+                                 auto_text(f"Something went wrong: {exc_type.__name__}: {exc}\n\n"
+                                           "Your settings are unchanged. The details were written to the terminal."))
         finally:
             self.showing = False
 

@@ -1,4 +1,8 @@
-"""The window's dialogs: Help ▸ Keyboard shortcuts, Help ▸ About, file choosers, warnings."""
+"""The window's dialogs: Help ▸ Keyboard shortcuts, Help ▸ About, file choosers, warnings.
+
+A warning's or an error's text is shown as written, never as markup
+(``plaintext.auto_text``): it may quote a file name or a CSV cell.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from collections.abc import Iterable
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QVBoxLayout, QWidget
+
+from .plaintext import auto_text
 
 
 def ask_open_path(parent: QWidget | None, title: str, file_filter: str) -> str:
@@ -22,7 +28,13 @@ def ask_save_path(parent: QWidget | None, title: str, default: str, file_filter:
 
 
 def warn(parent: QWidget | None, title: str, text: str) -> None:
-    QMessageBox.warning(parent, title, text)
+    """A warning whose ``text`` is shown as written: it often quotes a file's name or contents."""
+    QMessageBox.warning(parent, title, auto_text(text))
+
+
+def error(parent: QWidget | None, title: str, text: str) -> None:
+    """An error message, shown as written (see ``warn``)."""
+    QMessageBox.critical(parent, title, auto_text(text))
 
 
 def shortcuts_dialog(parent: QWidget | None, actions: Iterable[QAction]) -> QDialog:

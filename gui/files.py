@@ -44,20 +44,29 @@ class FileWork:
         self.apply_config(Config.from_dict(DEFAULT_CONFIG))
 
     def open_config(self, path: str) -> bool:
-        """Load a configuration file; a bad one is reported by field and leaves the work untouched."""
-        try:
-            config = cfgmod.load(path)
-            session = Session(config)  # the data and the combination must work too (e.g. a CSV file)
-        except (ConfigError, DataError, ValueError) as err:
+        """Load a configuration file; a bad one is reported by field and leaves the work untouched.
+
+        The data and the combination must work too (a CSV file, the memory budget): the
+        session is built now, or in the builder's thread when that takes a while (True
+        then means "accepted"; the file is shown once it is built, or refused in a dialog)."""
+
+        def refuse(err: object) -> None:
             dialogs.warn(self, "Not a valid configuration",
                          f"{Path(path).name} was not opened:\n\n{err}\n\nYour current work is unchanged.")
+
+        def opened(session: Session) -> None:
+            self.config_path = path
+            self.lesson_view.show_lesson(None)
+            self._set_panels(config)
+            self._adopt(session)
+            fill_recent(self, self.store.add_recent(path))
+
+        try:
+            config = cfgmod.load(path)
+        except (ConfigError, DataError, ValueError) as err:
+            refuse(err)
             return False
-        self.config_path = path
-        self.lesson_view.show_lesson(None)
-        self._set_panels(config)
-        self._adopt(session)
-        fill_recent(self, self.store.add_recent(path))
-        return True
+        return self.builds.build(config, opened, refuse)
 
     @Slot()
     def open_config_dialog(self) -> None:

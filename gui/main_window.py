@@ -19,12 +19,14 @@ from PySide6.QtCore import QEvent, QSignalBlocker, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QShowEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
+from engine import budget
 from engine.config import Config, ConfigError
 from engine.datasets import DataError
 from engine.session import Session
 
 from . import dialogs
 from .actions import build_actions, show_playing
+from .builder import WindowBuilds
 from .controller import TrainingController
 from .docks import DockLayout, build_controls_dock
 from .files import BOUNDARY_RESOLUTION, DEFAULT_CONFIG, FileWork
@@ -47,6 +49,10 @@ log = logging.getLogger(__name__)
 
 REDRAW_MS = 33  # ~30 frames per second
 STATUS_MS = 250
+SKIPPED_NOTE_MS = 10_000  # how long the start's note on skipped lesson files stays
+#: how long a stop (a rebuild, a close) waits for the loop to end before leaving a long step
+#: to finish on its own in the background: the window never freezes longer than this
+STOP_WAIT_MS = 250
 
 class MainWindow(FileWork, QMainWindow):
     #: a session is built and drawn (after every successful rebuild)
@@ -63,7 +69,7 @@ class MainWindow(FileWork, QMainWindow):
         setup_pyqtgraph(dark=is_dark(QApplication.instance()))
         self.setWindowTitle("Activation Lab")
         self.setObjectName("mainWindow")
-        self.controller = TrainingController(self)
+        self.controller = TrainingController(self, stop_timeout_ms=STOP_WAIT_MS)
         self.latest = None  # the newest snapshot not yet drawn
         self.shown = None  # the newest snapshot drawn
         self.frames_drawn = 0
@@ -82,11 +88,14 @@ class MainWindow(FileWork, QMainWindow):
         self.lesson_dock = self.dock_layout.docks[LessonView.key]
         build_actions(self)
         build_transport_bar(self)
-        self.lessons = load_lessons()
+        self.lessons = load_lessons()  # the files skipped are listed in the Lessons menu
         build_menus(self)
+        if self.lessons.skipped:
+            self.statusBar().showMessage(self.lessons.skipped_note(), SKIPPED_NOTE_MS)
         fill_recent(self, self.store.recent_files())
         self.status = StatusBar(self)
         self.status_label, self.rate_label = self.status.label, self.status.rate
+        self.builds = WindowBuilds(self, BOUNDARY_RESOLUTION)  # sessions built now, or off this thread
 
         self.data_panel.changed.connect(self.rebuild)
         self.network_panel.changed.connect(self.rebuild)
@@ -192,21 +201,31 @@ class MainWindow(FileWork, QMainWindow):
     @Slot()
     def rebuild(self, config: Config | None = None) -> None:
         """Stop the run and build a new session, from ``config`` or else from the panels
-        (the old curves stay as a ghost)."""
+        (the old curves stay as a ghost).
+
+        A configuration over the memory budget (engine/budget.py) is refused at once,
+        naming the setting and the estimate. A quick build happens now; a longer one in
+        the builder's thread (gui/builder.py) while the old run waits, paused, and the
+        window stays responsive: ``session`` changes, and ``sessionReady`` is emitted,
+        when it is done. A newer request wins over one still being built."""
         try:
             config = config if isinstance(config, Config) else self.current_config()
-            session = Session(config)
         except (ConfigError, DataError, ValueError) as err:
-            if self.session is None:
-                # nothing to fall back on (the start, e.g. a saved CSV that has since moved):
-                # start from the defaults and say why
-                log.warning("could not build the starting configuration: %s", err)
-                self.apply_config(Config.from_dict(DEFAULT_CONFIG))
-                self._show_error(f"{err}. Started from the default settings instead.")
-                return
-            self._show_error(f"{err}. The previous settings are still in use.")
+            self._build_failed(str(err))
             return
-        self._adopt(session)
+        if self.builds.build(config, self._adopt, self._build_failed) and self.builds.busy:
+            self.controller.pause()  # the old run and its curves wait for the new session
+
+    def _build_failed(self, message: str) -> None:
+        """A refused or failed build: the current session stays, and the error line says why."""
+        if self.session is None:
+            # nothing to fall back on (the start, e.g. a saved CSV that has since moved):
+            # start from the defaults and say why
+            log.warning("could not build the starting configuration: %s", message)
+            self.apply_config(Config.from_dict(DEFAULT_CONFIG))
+            self._show_error(f"{message}. Started from the default settings instead.")
+            return
+        self._show_error(f"{message}. The previous settings are still in use.")
 
     def _adopt(self, session: Session) -> None:
         """Show a new session's data and network and hand it to the controller."""
@@ -214,8 +233,13 @@ class MainWindow(FileWork, QMainWindow):
         self.data_panel.set_feature_names(session.dataset.feature_names)  # 2-D sets too: no stale Plane row
         self.network_panel.set_summary(session.network.summary())
         self.controller.set_boundary_resolution(self._boundary_resolution())
-        self.controller.set_session(session)  # stops the old run, announces the first picture
+        try:
+            self.controller.set_session(session)  # stops the old run, announces the first picture
+        except MemoryError:  # past the estimate: the first picture did not fit
+            self._show_error(budget.out_of_memory(session.config, session.dataset, BOUNDARY_RESOLUTION))
+            return
         self._restart_views(keep_ghost=True, context=(session.config, session.split))
+        self.builds.show_step_warning(session)
         self.update_status()
         self.sessionReady.emit()
 
@@ -300,7 +324,7 @@ class MainWindow(FileWork, QMainWindow):
 
     @Slot()
     def update_status(self) -> None:
-        self.status.show(self.shown or self.latest, self.controller.phase)
+        self.status.show(self.shown or self.latest, self.controller.phase, stopping=bool(self.controller.parked()))
 
     # -- help --------------------------------------------------------------------------
     @Slot()
@@ -318,7 +342,8 @@ class MainWindow(FileWork, QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop timers and the worker; safe to call more than once."""
+        """Stop timers, the session builder and the worker; safe to call more than once."""
         self.redraw_timer.stop()
         self.status_timer.stop()
+        self.builds.shutdown()
         self.controller.shutdown()

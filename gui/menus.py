@@ -2,12 +2,15 @@
 
 The entries that come from registries are generated from them: one export
 entry per view and per ``exports.EXPORTS`` kind, one entry per lesson, one
-toggle per dock, one entry per recent file.
+toggle per dock, one entry per recent file; the lesson files that were skipped
+are listed, with their reasons, under Lessons ▸ Skipped lesson files. A name
+that comes from a file (a lesson's title, a recent file's name) is shown as
+written: ``&`` does not turn into a shortcut key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,21 +19,26 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMenu, QSlider, QToolBar, QToolButton
 
 from . import exports
+from .plaintext import auto_text, menu_text
 
 if TYPE_CHECKING:
+    from .lessons import SkippedLesson
     from .main_window import MainWindow
 
-__all__ = ["SPEEDS", "build_menus", "build_transport_bar", "fill_recent"]
+__all__ = ["SPEEDS", "build_menus", "build_transport_bar", "fill_recent", "fill_skipped_lessons"]
 
 #: Speed slider positions -> steps per second (None = as fast as possible).
 SPEEDS = [2, 5, 10, 25, 50, 100, 250, 500, 1000, None]
+SKIPPED_MENU = "Skipped lesson files"
+MENU_REASON_CHARS = 140  # a longer reason is cut in the menu (its tooltip has all of it)
 
 
 def _entry(menu: QMenu, text: str, slot: Callable[..., object], tip: str) -> QAction:
-    action = menu.addAction(text)
+    """An entry whose ``text`` and ``tip`` are shown as written (either may be a file's)."""
+    action = menu.addAction(menu_text(text))
     action.triggered.connect(slot)
     action.setStatusTip(tip)
-    action.setToolTip(tip)
+    action.setToolTip(auto_text(tip))
     return action
 
 
@@ -61,6 +69,7 @@ def build_menus(window: MainWindow) -> None:
     for lesson in window.lessons:
         _entry(lessons_menu, lesson.title, lambda _=False, chosen=lesson: window.open_lesson(chosen),
                f"Experiment {lesson.experiment}: set up the network and show what to watch")
+    fill_skipped_lessons(lessons_menu, window.lessons.skipped)
 
     view_menu = bar.addMenu("&View")
     for dock in (*window.docks.values(), window.lesson_dock):
@@ -73,6 +82,24 @@ def build_menus(window: MainWindow) -> None:
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(window.shortcuts_action)
     help_menu.addAction(window.about_action)
+
+
+def fill_skipped_lessons(menu: QMenu, skipped: Sequence[SkippedLesson]) -> QMenu | None:
+    """Under the lessons, a submenu naming each lesson file that was skipped and why (one
+    disabled entry per file); None, and nothing added, when every file loaded."""
+    if not skipped:
+        return None
+    menu.addSeparator()
+    sub = menu.addMenu(f"{SKIPPED_MENU} ({len(skipped)})")
+    sub.setObjectName("skippedLessonsMenu")
+    sub.setToolTipsVisible(True)
+    for entry in skipped:
+        shown = entry.reason if len(entry.reason) <= MENU_REASON_CHARS else entry.reason[:MENU_REASON_CHARS] + "…"
+        action = sub.addAction(menu_text(shown))
+        action.setEnabled(False)  # a note, not a command
+        action.setToolTip(auto_text(entry.reason))
+        action.setStatusTip(entry.reason)
+    return sub
 
 
 def fill_recent(window: MainWindow, files: list[str]) -> None:

@@ -1,7 +1,10 @@
 """What the app remembers between runs (QSettings): window layout, last configuration, recent files.
 
-Every value read back is checked; a corrupt or foreign entry is logged and
-ignored, never allowed to crash the start.
+Every value read back is checked; a corrupt or foreign entry (a configuration
+nested too deeply to parse, a list of recent files holding numbers, a layout
+that is not bytes) is logged and ignored, never allowed to crash the start.
+A write that fails is not ignored either: ``sync`` says where and why, and
+``save_on_close`` logs it and returns False.
 """
 
 from __future__ import annotations
@@ -20,19 +23,43 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 _T = TypeVar("_T")
 
+_PROBLEMS = {QSettings.AccessError: "the file or its folder cannot be written",
+             QSettings.FormatError: "the file is not a settings file Qt can read"}
+
 
 class Store:
     def __init__(self, settings: QSettings | None = None):
         self.settings = settings or QSettings()
+        if self.settings.status() != QSettings.NoError:
+            log.warning("settings: %s", self._problem("read from"))
+
+    def _problem(self, doing: str) -> str:
+        why = _PROBLEMS.get(self.settings.status(), str(self.settings.status()))
+        return f"Settings could not be {doing} {self.settings.fileName()} ({why})"
+
+    def _value(self, key: str) -> object:
+        """The stored value, or None (logged) when Qt cannot even decode it."""
+        try:
+            return self.settings.value(key)
+        except (RuntimeError, TypeError, ValueError) as err:
+            log.warning("settings: ignoring %s (%s)", key, err)
+            return None
 
     def _get(self, key: str, kind: type[_T]) -> _T | None:
-        value = self.settings.value(key)
+        value = self._value(key)
         if value is None:
             return None
         if not isinstance(value, kind):
             log.warning("settings: ignoring %s (expected %s, found %s)", key, kind.__name__, type(value).__name__)
             return None
         return value
+
+    def sync(self) -> str | None:
+        """Write what was set to disk now; None when that worked, else a message naming the file and why."""
+        self.settings.sync()
+        if self.settings.status() == QSettings.NoError:
+            return None
+        return self._problem("saved to")
 
     # -- window ---------------------------------------------------------------------
     def save_window(self, window: QMainWindow) -> None:
@@ -41,11 +68,17 @@ class Store:
         self.settings.setValue("state", window.saveState())
         self.settings.endGroup()
 
-    def save_on_close(self, window: QMainWindow, config: Config | None) -> None:
-        """What a close keeps: the window's layout and the configuration in use."""
+    def save_on_close(self, window: QMainWindow, config: Config | None) -> bool:
+        """What a close keeps: the window's layout and the configuration in use, written now.
+        False (and a warning in the log, so on the terminal) when they could not be written."""
         self.save_window(window)
         if config is not None:
             self.save_config(config)
+        problem = self.sync()
+        if problem is not None:
+            log.warning("%s: the layout and configuration of this session are not kept", problem)
+            return False
+        return True
 
     def restore_window(self, window: QMainWindow) -> bool:
         """Geometry and dock layout as saved; True when a dock layout was restored."""
@@ -68,21 +101,28 @@ class Store:
             return None
         try:
             return Config.from_dict(json.loads(text))
-        except (ValueError, ConfigError) as err:
+        except RecursionError:  # "[[[[…": deeper than Python parses
+            log.warning("settings: ignoring session/config (nested too deeply to be a configuration)")
+        except (ValueError, TypeError, ConfigError) as err:
             log.warning("settings: ignoring session/config (%s)", err)
-            return None
+        return None
 
     # -- recent files ------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
-        value = self.settings.value("files/recent")
+        """The recent configuration files that still exist, newest first; entries that are
+        not paths (numbers, empty text, a name no file system takes) are left out, with a note."""
+        value = self._value("files/recent")
         if value is None:
             return []
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list):
             log.warning("settings: ignoring files/recent (not a list of paths)")
             return []
-        return [v for v in value if Path(v).exists()][:MAX_RECENT]
+        paths = [v for v in value if isinstance(v, str) and v]
+        if len(paths) < len(value):
+            log.warning("settings: ignoring %d entries of files/recent that are not paths", len(value) - len(paths))
+        return [p for p in paths if _is_file(p)][:MAX_RECENT]
 
     def add_recent(self, path: str) -> list[str]:
         path = str(Path(path).resolve())
@@ -90,3 +130,12 @@ class Store:
         files = files[:MAX_RECENT]
         self.settings.setValue("files/recent", files)
         return files
+
+
+def _is_file(path: str) -> bool:
+    """Whether ``path`` names an existing file; False for what no file system takes
+    (a NUL character, a name too long)."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import activations, datasets, initializers
-from engine.config import PARAMS, DataConfig, ModelConfig
+from engine import activations, budget, datasets, initializers
+from engine.config import PARAMS, Config, DataConfig, ModelConfig
 from engine.schema import Param
 
 
@@ -67,7 +67,16 @@ def random_config(rng: np.random.Generator, csv_path: str | Path | None = None, 
 
     ``csv_path``: a CSV file for the csv data set (left out of the draw without one).
     ``small``: keep data and network sizes modest (the window builds them).
+    A draw over the memory budget (engine/budget.py, with the window's boundary grid:
+    a huge batch drawn with replacement through a very wide layer) is drawn again.
     """
+    while True:
+        raw = _draw(rng, csv_path, small)
+        if budget.estimate(Config.from_dict(raw), boundary_resolution=150).total <= budget.memory_limit():
+            return raw
+
+
+def _draw(rng: np.random.Generator, csv_path: str | Path | None, small: bool) -> dict:
     d, m, t = PARAMS["data"], PARAMS["model"], PARAMS["train"]
     names = [n for n in datasets.DATASETS if n != "csv" or csv_path]
     name = str(rng.choice(names))

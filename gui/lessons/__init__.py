@@ -1,5 +1,5 @@
 """Lessons: prepared experiments (a configuration and a short text) shipped in resources/lessons."""
 
-from .browser import Lesson, LessonView, load_lessons
+from .browser import Lesson, LessonLoad, LessonView, SkippedLesson, load_lessons
 
-__all__ = ["Lesson", "LessonView", "load_lessons"]
+__all__ = ["Lesson", "LessonLoad", "LessonView", "SkippedLesson", "load_lessons"]

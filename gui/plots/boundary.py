@@ -16,6 +16,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from ..plaintext import escape
 from . import style
 from .base import View
 
@@ -76,8 +77,10 @@ class BoundaryView(View):
         self._colours = np.array([QColor(style.colour(i)).getRgb()[:3] for i in range(k)], dtype=np.float32)
         self._paper = np.array(pg.mkColor(pg.getConfigOption("background")).getRgb()[:3], dtype=np.float32)
         self._y_train, self._y_val = split.y_train, split.y_val
-        self.plot.setLabel("bottom", ds.feature_names[f0] + (" (standardised)" if config.data.standardize else ""))
-        self.plot.setLabel("left", ds.feature_names[f1] + (" (standardised)" if config.data.standardize else ""))
+        # pyqtgraph's axis labels and legend entries are HTML: a CSV's names are escaped, shown as written
+        scaled = " (standardised)" if config.data.standardize else ""
+        self.plot.setLabel("bottom", escape(ds.feature_names[f0]) + scaled)
+        self.plot.setLabel("left", escape(ds.feature_names[f1]) + scaled)
         self._held = " Other features are held at their mean." if ds.n_features > 2 else ""
         self.caption.setText(CAPTION + self._held)
         brushes = [pg.mkBrush(style.qcolour(int(c), 230)) for c in split.y_train]
@@ -89,7 +92,7 @@ class BoundaryView(View):
         self.legend.clear()
         for i, name in enumerate(ds.class_names):
             sample = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(style.qcolour(i)), pen=pg.mkPen("w"))
-            self.legend.addItem(sample, name)
+            self.legend.addItem(sample, escape(name))
         self.image.clear()
         self.last_rgba = None
         both = np.vstack([split.X_train, split.X_val]) if len(split.X_val) else split.X_train

@@ -127,7 +127,7 @@ def test_every_lesson_loads_and_opens(qtbot, window):
     assert len(lessons) >= 6 and len({lesson.experiment for lesson in lessons}) >= 4
     window.open_lesson(lessons[0])
     assert window.session.config == lessons[0].config
-    assert lessons[0].title in window.lesson_view.label.text()
+    assert lessons[0].title in window.lesson_view.browser.toPlainText()
 
 
 def test_shortcuts_sheet_and_about(qtbot, window):
