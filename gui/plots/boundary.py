@@ -1,7 +1,8 @@
 """Decision boundary: class probabilities as a colour map under the data points.
 
 Training points are filled, validation points hollow, and points the network
-gets wrong are drawn larger, so mistakes stand out as the boundary moves.
+gets wrong are drawn larger, so mistakes stand out as the boundary moves. A big set
+is drawn as a fixed sample of its points (the caption says how many).
 Where the network's output is not finite the map is grey, never black: NaN
 probabilities never reach the image.
 """
@@ -28,6 +29,76 @@ if TYPE_CHECKING:
 SIZE, WRONG_SIZE = 6, 11
 UNDEFINED = (150, 150, 150)  # where the probabilities are not finite
 CAPTION = "Filled: training points · hollow: validation · large: misclassified."
+#: at most this many training (validation) points are drawn: a fixed random sample of a bigger
+#: set, the same every frame; the caption says so. Past a few thousand the plot is solid colour
+#: anyway, and drawing 100,000 markers would freeze the window for seconds.
+MAX_TRAIN_SHOWN, MAX_VAL_SHOWN = 5000, 2000
+
+
+def shown_indices(n: int, limit: int) -> np.ndarray:
+    """Which of ``n`` points are drawn: all of them, or a fixed sorted sample of ``limit``."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size=limit, replace=False))
+
+
+class _Points:
+    """One set of points (training or validation) drawn as one scatter per class, so every
+    marker of a class shares one symbol (pyqtgraph renders each distinct style once), and
+    over it one scatter per class of the misclassified points, drawn larger, redrawn only
+    when that set changes."""
+
+    def __init__(self, plot: pg.PlotItem, filled: bool):
+        self.plot, self.filled = plot, filled
+        self.items: list[pg.ScatterPlotItem] = []  # per class: every drawn point
+        self.large: list[pg.ScatterPlotItem] = []  # per class: the misclassified ones
+        self.classes = np.zeros(0, int)
+        self.index = np.zeros(0, int)  # the drawn points' rows in the split
+        self.xy = np.zeros((0, 2))
+        self.truth = np.zeros(0, int)
+        self.wrong: np.ndarray | None = None  # the points drawn large (a mask over ``index``)
+
+    def _scatter(self, xy: np.ndarray, c: int, size: int, z: float) -> pg.ScatterPlotItem:
+        if self.filled:
+            look = {"brush": pg.mkBrush(style.qcolour(c, 230)), "pen": pg.mkPen("w", width=0.8)}
+        else:
+            look = {"brush": pg.mkBrush(None), "pen": pg.mkPen(style.colour(c), width=1.6)}
+        item = pg.ScatterPlotItem(xy[:, 0], xy[:, 1], pxMode=True, size=size, **look)
+        item.setZValue(z)
+        self.plot.addItem(item)
+        return item
+
+    def set_points(self, X: np.ndarray, y: np.ndarray, features: tuple[int, int], limit: int) -> None:
+        for item in (*self.items, *self.large):
+            self.plot.removeItem(item)
+        self.index = shown_indices(len(y), limit)
+        self.xy = X[self.index][:, list(features)]
+        self.truth = y[self.index]
+        self.classes = np.unique(self.truth)
+        self.items = [self._scatter(self.xy[self.truth == c], int(c), SIZE, 1) for c in self.classes]
+        self.large = [self._scatter(self.xy[:0], int(c), WRONG_SIZE, 2) for c in self.classes]
+        self.wrong = None
+
+    def clear_mistakes(self) -> None:
+        for item in self.large:
+            item.setData([], [])
+        self.wrong = None
+
+    def mark_mistakes(self, pred: np.ndarray | None, n_total: int) -> None:
+        """Draw large the drawn points that ``pred`` (one class per point of the whole set) gets wrong."""
+        if pred is None or len(pred) != n_total or not len(self.index):
+            return
+        wrong = pred[self.index] != self.truth
+        if self.wrong is not None and np.array_equal(wrong, self.wrong):
+            return  # late in training the set is stable: nothing to redraw
+        self.wrong = wrong
+        for c, item in zip(self.classes, self.large):
+            rows = wrong & (self.truth == c)
+            item.setData(self.xy[rows, 0], self.xy[rows, 1])
+
+    def marked(self) -> set[int]:
+        """The split rows of the points drawn large now."""
+        return set() if self.wrong is None else {int(i) for i in self.index[self.wrong]}
 
 
 class BoundaryView(View):
@@ -47,10 +118,8 @@ class BoundaryView(View):
         self.image = pg.ImageItem()
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
-        self.train_points = pg.ScatterPlotItem(pxMode=True)
-        self.val_points = pg.ScatterPlotItem(pxMode=True)
-        self.plot.addItem(self.train_points)
-        self.plot.addItem(self.val_points)
+        self.train = _Points(self.plot, filled=True)
+        self.val = _Points(self.plot, filled=False)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=style.legend_brush())
         self.caption = QLabel(CAPTION)
         self.caption.setObjectName("boundaryCaption")
@@ -61,34 +130,31 @@ class BoundaryView(View):
         layout.addWidget(self.graphics, 1)
         self._colours = np.zeros((2, 3))
         self._paper = np.full(3, 255.0, dtype=np.float32)
-        self._rect = None  # the image's extent, and the mistakes shown (see _mark_mistakes)
-        self._train_wrong: np.ndarray | None = None
-        self._val_wrong: np.ndarray | None = None
-        self._y_train = np.zeros(0, int)
-        self._y_val = np.zeros(0, int)
-        self._held = ""  # the caption's note on the features held at their mean
+        self._rect = None  # the image's extent
+        self._n_train = self._n_val = 0
+        self._note = ""  # the caption's notes: features held at their mean, points not drawn
         self.last_rgba: np.ndarray | None = None
 
     def set_context(self, config: Config, split: Split) -> None:
         ds = split.dataset
-        self._rect = self._train_wrong = self._val_wrong = None  # new points, new grid
+        self._rect = None  # new points, new grid
         f0, f1 = config.data.features
         k = ds.n_classes
         self._colours = np.array([QColor(style.colour(i)).getRgb()[:3] for i in range(k)], dtype=np.float32)
         self._paper = np.array(pg.mkColor(pg.getConfigOption("background")).getRgb()[:3], dtype=np.float32)
-        self._y_train, self._y_val = split.y_train, split.y_val
         # pyqtgraph's axis labels and legend entries are HTML: a CSV's names are escaped, shown as written
         scaled = " (standardised)" if config.data.standardize else ""
         self.plot.setLabel("bottom", escape(ds.feature_names[f0]) + scaled)
         self.plot.setLabel("left", escape(ds.feature_names[f1]) + scaled)
-        self._held = " Other features are held at their mean." if ds.n_features > 2 else ""
-        self.caption.setText(CAPTION + self._held)
-        brushes = [pg.mkBrush(style.qcolour(int(c), 230)) for c in split.y_train]
-        self.train_points.setData(split.X_train[:, f0], split.X_train[:, f1], size=SIZE, brush=brushes,
-                                  pen=pg.mkPen("w", width=0.8))
-        pens = [pg.mkPen(style.colour(int(c)), width=1.6) for c in split.y_val]
-        self.val_points.setData(split.X_val[:, f0], split.X_val[:, f1], size=SIZE, brush=pg.mkBrush(None),
-                                pen=pens)
+        self._n_train, self._n_val = len(split.y_train), len(split.y_val)
+        self.train.set_points(split.X_train, split.y_train, (f0, f1), MAX_TRAIN_SHOWN)
+        self.val.set_points(split.X_val, split.y_val, (f0, f1), MAX_VAL_SHOWN)
+        notes = [" Other features are held at their mean."] if ds.n_features > 2 else []
+        if self._n_train > MAX_TRAIN_SHOWN or self._n_val > MAX_VAL_SHOWN:
+            notes.append(f" Drawn: a fixed sample of {len(self.train.index):,} of {self._n_train:,} training "
+                         f"and {len(self.val.index):,} of {self._n_val:,} validation points.")
+        self._note = "".join(notes)
+        self.caption.setText(CAPTION + self._note)
         self.legend.clear()
         for i, name in enumerate(ds.class_names):
             sample = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(style.qcolour(i)), pen=pg.mkPen("w"))
@@ -124,29 +190,19 @@ class BoundaryView(View):
             return
         self.last_rgba = self.rgba(grid.probs)
         self.image.setImage(self.last_rgba, autoLevels=False)
-        self.caption.setText(caption_text(snap, not np.isfinite(grid.probs).all()) + self._held)
+        self.caption.setText(caption_text(snap, not np.isfinite(grid.probs).all()) + self._note)
         dx = (grid.xs[-1] - grid.xs[0]) / (len(grid.xs) - 1)
         dy = (grid.ys[-1] - grid.ys[0]) / (len(grid.ys) - 1)
         rect = (grid.xs[0] - dx / 2, grid.ys[0] - dy / 2, dx * len(grid.xs), dy * len(grid.ys))
         if rect != self._rect:
             self._rect = rect
             self.image.setRect(QRectF(*rect))
-        self._train_wrong = self._mark_mistakes(self.train_points, grid.train_pred, self._y_train, self._train_wrong)
-        self._val_wrong = self._mark_mistakes(self.val_points, grid.val_pred, self._y_val, self._val_wrong)
+        self.train.mark_mistakes(grid.train_pred, self._n_train)
+        self.val.mark_mistakes(grid.val_pred, self._n_val)
 
-    @staticmethod
-    def _mark_mistakes(points: pg.ScatterPlotItem, pred: np.ndarray | None, truth: np.ndarray,
-                       shown: np.ndarray | None) -> np.ndarray | None:
-        """Draw misclassified points larger; returns the mistake mask now shown. The points
-        are re-sized only when the set changes: rebuilding a scatter's spots is the costliest
-        part of this view, and late in training the set is stable."""
-        if pred is None or len(pred) != len(truth) or not len(truth):
-            return shown
-        wrong = pred != truth
-        if shown is None or not np.array_equal(wrong, shown):
-            points.setSize(np.where(wrong, WRONG_SIZE, SIZE))
-            return wrong
-        return shown
+    def marked(self) -> tuple[set[int], set[int]]:
+        """The training and validation rows (of the split) drawn large as misclassified now."""
+        return self.train.marked(), self.val.marked()
 
     def reset(self, keep_ghost: bool = True) -> None:
         if not keep_ghost:
@@ -155,10 +211,8 @@ class BoundaryView(View):
             faded = self.last_rgba.copy()
             faded[:, :, 3] = 90
             self.image.setImage(faded, autoLevels=False)
-        self.train_points.setSize(SIZE)
-        if len(self._y_val):
-            self.val_points.setSize(SIZE)
-        self._train_wrong = self._val_wrong = None
+        self.train.clear_mistakes()
+        self.val.clear_mistakes()
 
 
 def caption_text(snap: Snapshot, undefined: bool) -> str:

@@ -63,9 +63,10 @@ def test_boundary_view_image_and_mistakes(qtbot, trained):
     k = int(np.argmax(grid.probs[i, j]))
     expected = 255 * (1 - 0.75) + view._colours[k] * 0.75
     np.testing.assert_allclose(view.last_rgba[i, j, :3], expected, atol=30)
-    sizes = view.train_points.data["size"]
     wrong = grid.train_pred != s.split.y_train
-    assert np.all(sizes[wrong] > sizes[~wrong].max(initial=0)) if wrong.any() else True
+    assert view.marked()[0] == set(np.flatnonzero(wrong).tolist())
+    large = np.concatenate([item.getData()[0] for item in view.train.large])
+    np.testing.assert_array_equal(np.sort(large), np.sort(s.split.X_train[wrong, cfg.data.features[0]]))
     assert "held at their mean" in view.caption.text()  # iris has 4 features
 
 
@@ -242,8 +243,6 @@ def test_histogram_grid_reflows_to_the_view_width(qtbot, trained):
 def test_boundary_points_follow_the_mistakes_as_they_change(qtbot, trained):
     from dataclasses import replace
 
-    from gui.plots.boundary import SIZE, WRONG_SIZE
-
     cfg, s, snap = trained
     view = make(qtbot, "boundary", cfg, s)
     y = s.split.y_train
@@ -253,6 +252,26 @@ def test_boundary_points_follow_the_mistakes_as_they_change(qtbot, trained):
     one_wrong = replace(snap, boundary=replace(snap.boundary, train_pred=first_wrong))
     for frame, expected_wrong in ((one_wrong, {0}), (one_wrong, {0}), (all_right, set()), (one_wrong, {0})):
         view.update_snapshot(frame)
-        sizes = view.train_points.data["size"]
-        assert set(np.flatnonzero(sizes == WRONG_SIZE)) == expected_wrong
-        assert np.all(np.delete(sizes, list(expected_wrong)) == SIZE)
+        assert view.marked()[0] == expected_wrong
+        assert sum(len(item.getData()[0]) for item in view.train.large) == len(expected_wrong)
+
+
+def test_a_big_set_is_drawn_as_a_fixed_sample_one_scatter_per_class(qtbot):
+    from gui.plots.boundary import MAX_TRAIN_SHOWN, MAX_VAL_SHOWN
+
+    cfg = Config.from_dict({"data": {"name": "blobs", "n_samples": 20000, "centers": 3, "val_fraction": 0.2},
+                            "model": {"hidden": [4]}})
+    s = Session(cfg)
+    view = make(qtbot, "boundary", cfg, s)
+    assert len(view.train.items) == 3 and len(view.val.items) == 3
+    drawn = sum(len(item.getData()[0]) for item in view.train.items)
+    assert drawn == len(view.train.index) == MAX_TRAIN_SHOWN
+    assert sum(len(item.getData()[0]) for item in view.val.items) == MAX_VAL_SHOWN
+    assert "fixed sample of 5,000 of 16,000 training" in view.caption.text()
+    first = view.train.index.copy()
+    view.set_context(cfg, s.split)  # the same sample every time
+    np.testing.assert_array_equal(view.train.index, first)
+    snap = s.snapshot(True, 40)
+    view.update_snapshot(snap)
+    wrong = snap.boundary.train_pred != s.split.y_train
+    assert view.marked()[0] == set(np.flatnonzero(wrong).tolist()) & set(first.tolist())
