@@ -4,10 +4,10 @@
 arrays a ``Session`` (engine/session.py) keeps and the largest ones it makes
 for a moment, and the time a training step, an epoch and the build take.
 ``check(config)`` refuses, with a ``ConfigError`` naming the setting most
-responsible, a configuration that needs more than the memory limit (2 GB, or
-``ACTIVATION_LAB_MEMORY_LIMIT_MB``), so that the command line and the window
-say so in one line instead of running out of memory. ``check_probe`` does the
-same for ``main.py probe`` (engine/propagation.py). (Just over 400 lines: the
+responsible, a configuration that needs more than the memory limit (half of
+this machine's memory, between 1 and 16 GB; or ``ACTIVATION_LAB_MEMORY_LIMIT_MB``),
+so that the command line and the window say so in one line instead of running
+out of memory. ``check_probe`` does the same for ``main.py probe`` (engine/propagation.py). (Just over 400 lines: the
 accounting of every array a session makes is kept in one place, next to the
 messages that quote it.)
 
@@ -54,10 +54,14 @@ from . import datasets, losses, optimizers
 from .config import MAX_SAMPLES, Config, ConfigError
 
 __all__ = ["MEMORY_LIMIT_MB", "LIMIT_ENV", "SLOW_STEP_SECONDS", "Estimate", "estimate", "check", "slow_step",
-           "memory_limit", "probe_bytes", "check_probe", "out_of_memory", "format_bytes", "responsible", "flop_rate"]
+           "memory_limit", "default_limit_mb", "probe_bytes", "check_probe", "out_of_memory", "format_bytes",
+           "responsible", "flop_rate"]
 
-#: The default memory limit of one session, in MiB (override: ACTIVATION_LAB_MEMORY_LIMIT_MB).
+#: The memory limit of one session, in MiB, where the machine's memory cannot be read
+#: (override: ACTIVATION_LAB_MEMORY_LIMIT_MB). Elsewhere: half the machine's memory, within
+#: ``LIMIT_RANGE_MB`` (the other half is the window's, the system's and other programs').
 MEMORY_LIMIT_MB = 2048
+LIMIT_RANGE_MB = (1024, 16384)
 LIMIT_ENV = "ACTIVATION_LAB_MEMORY_LIMIT_MB"
 #: A step estimated to take longer than this many seconds is worth a warning.
 SLOW_STEP_SECONDS = 1.0
@@ -74,15 +78,29 @@ _STEP_OVERHEAD, _LAYER_OVERHEAD, _PER_VALUE, _PER_POINT = 40e-6, 15e-6, 1e-8, 6e
 _PER_WEIGHT, _PER_BYTE = 2.5e-8, 4e-10
 
 
+def default_limit_mb() -> float:
+    """Half of this machine's physical memory in MiB, kept within ``LIMIT_RANGE_MB``;
+    ``MEMORY_LIMIT_MB`` where the system does not say."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return MEMORY_LIMIT_MB
+    if total <= 0:
+        return MEMORY_LIMIT_MB
+    lo, hi = LIMIT_RANGE_MB
+    return min(max(total / 2 / 2**20, lo), hi)
+
+
 def memory_limit() -> int:
-    """The memory limit in bytes: ACTIVATION_LAB_MEMORY_LIMIT_MB if set (a positive number), else 2 GB."""
+    """The memory limit in bytes: ACTIVATION_LAB_MEMORY_LIMIT_MB if set (a positive number), else
+    ``default_limit_mb()``."""
     text = os.environ.get(LIMIT_ENV, "").strip()
     try:
-        mb = float(text) if text else MEMORY_LIMIT_MB
+        mb = float(text) if text else default_limit_mb()
     except ValueError:
-        mb = MEMORY_LIMIT_MB
+        mb = default_limit_mb()
     if not (mb > 0 and math.isfinite(mb)):
-        mb = MEMORY_LIMIT_MB
+        mb = default_limit_mb()
     return int(mb * 2**20)
 
 
@@ -114,7 +132,8 @@ class Estimate:
 
     ``build_seconds`` is the data set, split and session construction (what the
     window may do off its own thread); ``step_seconds`` one optimiser step;
-    ``epoch_seconds`` an epoch with its evaluation.
+    ``epoch_seconds`` an epoch with its evaluation; ``picture_seconds`` the first
+    picture (passes over the training and validation sets and the boundary grid).
     """
 
     parts: tuple[tuple[str, int], ...]
@@ -124,6 +143,7 @@ class Estimate:
     n_samples: int
     n_features: int
     n_parameters: int
+    picture_seconds: float = 0.0
 
     @property
     def total(self) -> int:
@@ -309,7 +329,10 @@ def _estimate(config: Config, shape: tuple[int, int, int, bool], boundary_resolu
         if n_train > DIAGNOSTIC_SAMPLE:
             epoch += pass_time(DIAGNOSTIC_SAMPLE, True)
     build = n * _PER_POINT * max(1.0, features / 2) + params * _PER_WEIGHT + 8 * params * s * _PER_BYTE
-    return Estimate(tuple((p, int(b)) for p, b in parts), step, epoch, build, n, features, params)
+    picture = pass_time(n_train, False) + pass_time(n_val, False)
+    if boundary_resolution:
+        picture += pass_time(boundary_resolution**2, False)
+    return Estimate(tuple((p, int(b)) for p, b in parts), step, epoch, build, n, features, params, picture)
 
 
 # -- refusing -------------------------------------------------------------------------------------------

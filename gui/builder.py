@@ -31,6 +31,7 @@ from engine import budget
 from engine.config import Config, ConfigError
 from engine.datasets import DataError
 from engine.session import Session
+from engine.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,14 @@ STOP_TIMEOUT_MS = 2000
 
 #: (thread, job) pairs whose build outlived a bounded stop: kept until the thread finishes
 _PARKED: list[tuple[QThread, QObject]] = []
+#: every builder's thread while its builder is in use (a process that ends without closing
+#: the window must still not destroy a thread in the middle of a build: that aborts)
+_LIVE: list[tuple[QThread, QObject]] = []
 
 
 @atexit.register
 def _wait_for_parked() -> None:
-    running = [thread for thread, _ in _PARKED if thread.isRunning()]
+    running = [thread for thread, _ in (*_LIVE, *_PARKED) if thread.isRunning()]
     if running:
         print("Activation Lab: finishing a data set that was being built …", file=sys.stderr, flush=True)
     for thread in running:
@@ -75,26 +79,29 @@ def build_error(config: Config, error: BaseException, boundary_resolution: int |
 class _BuildJob(QObject):
     """Lives in the builder's thread and builds one configuration per call."""
 
-    built = Signal(int, object)  # generation, Session
+    built = Signal(int, object, object)  # generation, Session, its first Snapshot
     failed = Signal(int, str)  # generation, one line
 
     @Slot(int, object, object)
     def build(self, generation: int, config: Config, boundary_resolution: int | None) -> None:
         try:
             session = build_session(config, boundary_resolution)
+            # the first picture too (a pass over the data and the boundary grid): for a big
+            # network it takes as long as the build, and the window must not wait for it
+            first = session.snapshot(True, boundary_resolution)
         except Exception as err:  # MemoryError included: one line back, never a traceback here
             if not isinstance(err, (ConfigError, DataError, ValueError, MemoryError)):
                 log.exception("building a session failed")
             self.failed.emit(generation, build_error(config, err, boundary_resolution))
             return
-        self.built.emit(generation, session)
+        self.built.emit(generation, session, first)
 
 
 class SessionBuilder(QObject):
     """Builds sessions in its own thread; announces the newest request's result only."""
 
-    #: the newest request's session (and its generation)
-    built = Signal(object, int)
+    #: the newest request's session, its first snapshot, and its generation
+    built = Signal(object, object, int)
     #: the newest request failed: one line (and its generation)
     failed = Signal(str, int)
     #: True while the newest request is being built (or waits for a stale build to end)
@@ -154,6 +161,7 @@ class SessionBuilder(QObject):
             self._start.connect(self._job.build, Qt.QueuedConnection)
             self._job.built.connect(self._on_built, Qt.QueuedConnection)
             self._job.failed.connect(self._on_failed, Qt.QueuedConnection)
+            _LIVE.append((self._qthread, self._job))
             self._qthread.start()
         self._running = generation
         self.builds_started += 1
@@ -174,12 +182,12 @@ class SessionBuilder(QObject):
         return True
 
     # -- the job's answers (queued to this, the GUI thread) ----------------------------------------
-    @Slot(int, object)
-    def _on_built(self, generation: int, session: Session) -> None:
+    @Slot(int, object, object)
+    def _on_built(self, generation: int, session: Session, first: Snapshot) -> None:
         self._next()
         if generation == self._generation:
             self._set_busy(False)
-            self.built.emit(session, generation)
+            self.built.emit(session, first, generation)
 
     @Slot(int, str)
     def _on_failed(self, generation: int, message: str) -> None:
@@ -203,6 +211,7 @@ class SessionBuilder(QObject):
         except (RuntimeError, TypeError):
             pass
         thread.quit()
+        _LIVE[:] = [(t, j) for t, j in _LIVE if t is not thread]
         if thread.wait(self.stop_timeout_ms if timeout_ms is None else timeout_ms):
             return True
         log.warning("a session build is still running; it ends on its own")
@@ -218,8 +227,10 @@ class WindowBuilds(QObject):
     is reported at once through ``refuse``); a build estimated to take at most
     ``sync_seconds`` runs at once, anything longer in the builder's thread,
     with a busy message, a progress bar in busy mode and a busy cursor until
-    the newest request is answered. ``accept(session)`` or ``refuse(message)``
-    is then called in the GUI thread, for the newest request only.
+    the newest request is answered. ``accept(session, first)`` (``first``: the
+    session's first snapshot, taken in the thread; None for a build made at
+    once) or ``refuse(message)`` is then called in the GUI thread, for the
+    newest request only.
     """
 
     def __init__(self, window: QMainWindow, boundary_resolution: int | None):
@@ -244,7 +255,7 @@ class WindowBuilds(QObject):
         bar.addPermanentWidget(self.step_warning)
         bar.addPermanentWidget(self.progress)
         self.message = ""  # the busy message shown while building
-        self._callbacks: tuple[int, Callable[[Session], object], Callable[[str], object]] | None = None
+        self._callbacks: tuple[int, Callable[..., object], Callable[[str], object]] | None = None
         self._cursor = False
 
     @property
@@ -252,7 +263,7 @@ class WindowBuilds(QObject):
         """A build is under way in the thread and its result will be used."""
         return self.builder.busy
 
-    def build(self, config: Config, accept: Callable[[Session], object], refuse: Callable[[str], object]) -> bool:
+    def build(self, config: Config, accept: Callable[..., object], refuse: Callable[[str], object]) -> bool:
         """Build a session for ``config``; False when it was refused at once (``refuse`` has been
         called), True when it was built (``accept`` has been called) or is being built."""
         res = self.boundary_resolution
@@ -261,14 +272,14 @@ class WindowBuilds(QObject):
         except ConfigError as err:
             refuse(str(err))
             return False
-        if est.build_seconds <= self.sync_seconds:
+        if est.build_seconds + est.picture_seconds <= self.sync_seconds:
             self.cancel()  # the newer request wins over one still in the thread
             try:
                 session = build_session(config, res)
             except (ConfigError, DataError, ValueError, MemoryError) as err:
                 refuse(build_error(config, err, res))
                 return False
-            accept(session)
+            accept(session, None)
             return True
         self.message = f"Building the data set and network … ({est.describe().split(' (')[0]})"
         generation = self.builder.request(config, res)
@@ -286,11 +297,11 @@ class WindowBuilds(QObject):
             return None
         return callbacks
 
-    @Slot(object, int)
-    def _built(self, session: Session, generation: int) -> None:
+    @Slot(object, object, int)
+    def _built(self, session: Session, first: Snapshot, generation: int) -> None:
         callbacks = self._take(generation)
         if callbacks is not None:
-            callbacks[1](session)
+            callbacks[1](session, first)
 
     @Slot(str, int)
     def _failed(self, message: str, generation: int) -> None:

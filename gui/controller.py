@@ -157,11 +157,12 @@ class TrainingController(QObject):
         return self.call(lambda s: s.snapshot(diagnostics, boundary_resolution))
 
     # -- the session -----------------------------------------------------------------
-    def set_session(self, session: Session) -> None:
-        """Stop the run (if any) and take over a new session; announce its first picture."""
+    def set_session(self, session: Session, first: Snapshot | None = None) -> None:
+        """Stop the run (if any) and take over a new session; announce its first picture
+        (``first``, when it was taken already, e.g. in the session builder's thread)."""
         self._stop_worker()
         self.session = session
-        self._show_initial()
+        self._show_initial(first)
 
     def set_boundary_resolution(self, resolution: int | None) -> None:
         self.boundary_resolution = resolution
@@ -173,8 +174,8 @@ class TrainingController(QObject):
         if self.handle is not None:
             self.handle.set_speed(max_steps_per_second)
 
-    def _show_initial(self) -> None:
-        self.snapshot.emit(self.take_snapshot(True, self.boundary_resolution))
+    def _show_initial(self, first: Snapshot | None = None) -> None:
+        self.snapshot.emit(first if first is not None else self.take_snapshot(True, self.boundary_resolution))
         self.playingChanged.emit(False)
 
     # -- transport ---------------------------------------------------------------------

@@ -23,6 +23,8 @@ from . import dialogs, exports
 from .menus import fill_recent
 
 if TYPE_CHECKING:
+    from engine.snapshot import Snapshot
+
     from .lessons import Lesson
 
 BOUNDARY_RESOLUTION = 150
@@ -54,11 +56,11 @@ class FileWork:
             dialogs.warn(self, "Not a valid configuration",
                          f"{Path(path).name} was not opened:\n\n{err}\n\nYour current work is unchanged.")
 
-        def opened(session: Session) -> None:
+        def opened(session: Session, first: Snapshot | None = None) -> None:
             self.config_path = path
             self.lesson_view.show_lesson(None)
             self._set_panels(config)
-            self._adopt(session)
+            self._adopt(session, first)
             fill_recent(self, self.store.add_recent(path))
 
         try:

@@ -227,14 +227,15 @@ class MainWindow(FileWork, QMainWindow):
             return
         self._show_error(f"{message}. The previous settings are still in use.")
 
-    def _adopt(self, session: Session) -> None:
-        """Show a new session's data and network and hand it to the controller."""
+    def _adopt(self, session: Session, first: Snapshot | None = None) -> None:
+        """Show a new session's data and network and hand it to the controller (``first``:
+        its first snapshot when the builder took it already)."""
         self._show_error(None)
         self.data_panel.set_feature_names(session.dataset.feature_names)  # 2-D sets too: no stale Plane row
         self.network_panel.set_summary(session.network.summary())
         self.controller.set_boundary_resolution(self._boundary_resolution())
         try:
-            self.controller.set_session(session)  # stops the old run, announces the first picture
+            self.controller.set_session(session, first)  # stops the old run, announces the first picture
         except MemoryError:  # past the estimate: the first picture did not fit
             self._show_error(budget.out_of_memory(session.config, session.dataset, BOUNDARY_RESOLUTION))
             return

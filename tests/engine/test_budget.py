@@ -108,14 +108,29 @@ def test_the_setting_named_is_the_one_to_change(monkeypatch):
 
 def test_the_limit_follows_the_environment(monkeypatch):
     cfg = Config.from_dict({"model": {"hidden": [1024, 1024]}})
-    assert budget.memory_limit() == budget.MEMORY_LIMIT_MB * 2**20
+    monkeypatch.delenv(budget.LIMIT_ENV)  # tests/conftest.py fixes it at 2 GB
+    assert budget.memory_limit() == int(budget.default_limit_mb() * 2**20)
+    lo, hi = budget.LIMIT_RANGE_MB
+    assert lo * 2**20 <= budget.memory_limit() <= hi * 2**20
     budget.check(cfg)
     monkeypatch.setenv(budget.LIMIT_ENV, "50")
     assert budget.memory_limit() == 50 * 2**20
     with pytest.raises(ConfigError, match=r"\(limit 50 MB\)"):
         budget.check(cfg)
     monkeypatch.setenv(budget.LIMIT_ENV, "nonsense")
-    assert budget.memory_limit() == budget.MEMORY_LIMIT_MB * 2**20
+    assert budget.memory_limit() == int(budget.default_limit_mb() * 2**20)
+
+
+def test_the_default_limit_is_half_the_machine_within_bounds(monkeypatch):
+    import os
+
+    sizes = {"SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(os, "sysconf", lambda name: sizes.get(name, 0) or pages)
+    for gib, expected_mb in ((1, 1024), (8, 4096), (24, 12288), (256, 16384)):
+        pages = gib * 2**30 // 4096
+        assert budget.default_limit_mb() == expected_mb
+    pages = -1
+    assert budget.default_limit_mb() == budget.MEMORY_LIMIT_MB
 
 
 def test_a_csv_file_is_sized_from_its_first_lines(tmp_path):

@@ -160,3 +160,27 @@ def test_a_refusal_at_the_start_falls_back_to_the_defaults(qtbot, field):
         assert w.error_label.text().endswith("Started from the default settings instead.")
     finally:
         w.shutdown()
+
+
+def test_the_first_picture_is_taken_in_the_thread_too(qtbot, window, monkeypatch):
+    """A big network's first snapshot (a pass over the data and the boundary grid) costs as
+    much as its build: the GUI thread takes none for a session built in the thread."""
+    window.builds.sync_seconds = 0.0
+    taken = []
+    real = window.controller.take_snapshot
+    monkeypatch.setattr(window.controller, "take_snapshot", lambda *a: taken.append(a) or real(*a))
+    wanted = Config.from_dict(SMALL).with_changes(model={"hidden": [5, 5]})
+    with qtbot.waitSignal(window.sessionReady, timeout=15000):
+        window.rebuild(wanted)
+    assert window.session.config == wanted and taken == []
+    first = window.latest or window.shown
+    assert first.epoch == 0 and first.boundary is not None and first.layers
+
+
+def test_a_quick_build_is_a_quick_first_picture_too():
+    from engine import budget
+
+    small = budget.estimate(Config.from_dict(SMALL), boundary_resolution=150)
+    big = budget.estimate(Config.from_dict(SMALL).with_changes(model={"hidden": [1024, 1024]}),
+                          boundary_resolution=150)
+    assert small.picture_seconds < 0.05 < big.picture_seconds
