@@ -3,7 +3,9 @@
 A lesson file is JSON: {"title", "experiment", "text" (simple HTML), "config"};
 its config is validated like any configuration, so a broken file is reported
 by name and skipped, never loaded half-way (``LessonLoad.skipped`` keeps what
-was skipped and why, for the Lessons menu). The text is shown through an
+was skipped and why, for the Lessons menu). Only a regular file of at most
+``MAX_LESSON_BYTES`` is read: a device (/dev/zero), a pipe or a huge file named
+``*.json`` is skipped before it is opened or read whole. The text is shown through an
 allow-list (``sanitize``) in a view that loads nothing: a lesson file is data,
 and no tag in it can make the app read a file or follow a link.
 """
@@ -39,14 +41,35 @@ class Lesson:
     path: Path
 
 
+MAX_LESSON_BYTES = 1_000_000  # a lesson is a page of text and a configuration; a larger file is not one
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; a lesson file must be a regular file of at most ``MAX_LESSON_BYTES``
+    (a device such as /dev/zero, a pipe or a huge file is refused before it is read whole)."""
+    if not path.is_file():
+        raise ConfigError(path.name, "is not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_LESSON_BYTES + 1)
+    if len(data) > MAX_LESSON_BYTES:
+        raise ConfigError(path.name, f"is larger than {MAX_LESSON_BYTES:,} bytes, too large to be a lesson")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path.name, f"is not UTF-8 text (byte {exc.start})") from None
+
+
 def load_lesson(path: Path) -> Lesson:
     """Read and check one lesson file; ConfigError names the file, the field and the rule."""
+    text = _read_text(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(path.name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:
         raise ConfigError(path.name, "is nested too deeply to be a lesson") from None
+    except ValueError as exc:  # a number with more digits than Python reads
+        raise ConfigError(path.name, f"is not valid JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(path.name, "must be a JSON object with title, text and config")
     for key in ("title", "text", "config"):
@@ -61,7 +84,12 @@ def load_lesson(path: Path) -> Lesson:
     try:
         config = Config.from_dict(raw["config"])
     except ConfigError as err:
-        raise ConfigError(f"{path.name}: config.{err.field}", err.rule) from None
+        field = "config" if err.field == "config" else f"config.{err.field}"  # "config": the whole of it
+        raise ConfigError(f"{path.name}: {field}", err.rule) from None
+    except (ArithmeticError, TypeError, AttributeError, RecursionError) as err:
+        # a value the checks did not foresee (an integer too large for a float, say): still a
+        # broken file, never a failed start
+        raise ConfigError(f"{path.name}: config", f"could not be read ({type(err).__name__}: {err})") from None
     return Lesson(raw["title"], experiment, raw["text"], config, path)
 
 

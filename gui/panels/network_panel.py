@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -166,6 +166,7 @@ class NetworkPanel(QGroupBox):
         self.advanced = advanced_toggle("networkAdvancedButton")
         self.summary = QLabel()
         self.summary.setObjectName("architectureLabel")
+        self.summary.setTextFormat(Qt.PlainText)  # text, as written (it names the layers and activations)
         self.summary.setWordWrap(True)
         self.summary.setToolTip("The architecture and its number of trainable parameters.")
         self._per_layer_given = False  # the configuration listed one activation per layer

@@ -15,9 +15,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ..plaintext import escape
+from ..plaintext import escape, plain_label
 from . import style
 from .base import View
 
@@ -121,8 +121,7 @@ class BoundaryView(View):
         self.train = _Points(self.plot, filled=True)
         self.val = _Points(self.plot, filled=False)
         self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt", brush=style.legend_brush())
-        self.caption = QLabel(CAPTION)
-        self.caption.setObjectName("boundaryCaption")
+        self.caption = plain_label(CAPTION, object_name="boundaryCaption")
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QVBox
 
 from engine import activations as act_mod
 
+from ..plaintext import escape
 from . import style
 from .base import View
 
@@ -111,6 +112,7 @@ class ActivationHistogramView(View):
         self.pre_box.toggled.connect(self._redraw)
         self.legend = QLabel()
         self.legend.setObjectName("histogramLegend")
+        self.legend.setTextFormat(Qt.RichText)  # the app's own markup (coloured keys), never a user's text
         self.legend.setWordWrap(True)  # a narrow dock wraps the caption instead of refusing to shrink
         self.legend.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         row = QHBoxLayout()
@@ -192,7 +194,7 @@ class ActivationHistogramView(View):
             title = layer_title(stats)
             if title != lp.title:  # re-laying out a title every frame is wasted work
                 lp.title = title
-                lp.plot.setTitle(title, size=TITLE_SIZE)
+                lp.plot.setTitle(escape(title), size=TITLE_SIZE)  # pyqtgraph's titles are HTML
                 retitled = True
         if retitled:  # a longer title ("· units identical") may need a column fewer
             self._reflow()

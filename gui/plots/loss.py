@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.probes import compact
 
+from ..plaintext import plain_label
 from . import style
 from .base import View
 
@@ -51,8 +52,7 @@ class LossView(View):
         self.log_box.setObjectName("lossLogScale")
         self.log_box.setToolTip("Show the loss on a logarithmic axis, to see progress once it is small.")
         self.log_box.toggled.connect(self._set_log)
-        self.summary = QLabel("No training yet")
-        self.summary.setObjectName("lossSummary")
+        self.summary = plain_label("No training yet", object_name="lossSummary")
         self.summary.setWordWrap(True)  # a long line would widen the dock and squeeze its neighbours
         row = QHBoxLayout()
         row.addWidget(self.summary, 1)

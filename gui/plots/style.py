@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
+from ..plaintext import escape
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -49,12 +51,14 @@ def legend_brush(alpha: int = 215) -> QColor:
 
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
                bottom: str | None = None, size: str = "10pt") -> pg.PlotItem:
+    """A plot in the app's style; ``title``, ``left`` and ``bottom`` are text, shown as written
+    (pyqtgraph reads them as HTML, so they are escaped here)."""
     if title:
-        plot.setTitle(title, size=size)
+        plot.setTitle(escape(title), size=size)
     if left:
-        plot.setLabel("left", left)
+        plot.setLabel("left", escape(left))
     if bottom:
-        plot.setLabel("bottom", bottom)
+        plot.setLabel("bottom", escape(bottom))
     # No grid: pyqtgraph draws grid lines into the axis picture, which made
     # every frame of every plot several milliseconds slower.
     plot.showGrid(x=False, y=False)

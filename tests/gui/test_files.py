@@ -3,7 +3,6 @@
 import csv
 import json
 import logging
-import socket
 
 import numpy as np
 import pytest
@@ -150,21 +149,6 @@ def test_every_control_has_a_tooltip(window):
                if w.isVisibleTo(window) and not w.toolTip() and not isinstance(w.parent(), (QComboBox, QTabBar))
                and not w.objectName().startswith("qt_")]  # Qt's own dock and toolbar buttons
     assert missing == []
-
-
-def test_no_network_connection_is_ever_opened(qtbot, window, tmp_path, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("the app tried to open a network connection")
-
-    monkeypatch.setattr(socket, "socket", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    lesson = load_lessons()[1]
-    window.open_lesson(lesson)
-    window.step_epoch()
-    qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch >= 1, timeout=3000)
-    window.export("report", str(tmp_path / "r.json"))
-    assert json.loads((tmp_path / "r.json").read_text())["epochs"] >= 1
 
 
 def test_broken_lesson_files_are_named_and_skipped(tmp_path, caplog):

@@ -76,6 +76,7 @@ def test_a_hundred_cycles_free_every_old_run(qtbot, window, sessions):
     qtbot.wait(50)  # deferred deletes of the last worker
     gc.collect()
     grown = rss_mb() - start
+    print(f"RSS {start:.0f} -> {start + grown:.0f} MB over 100 cycles, {len(sessions)} session(s) alive")
     assert [s for s in sessions] == [window.session]  # only the current session is alive
     assert grown < 30, f"RSS grew {grown:.1f} MB over 100 cycles"
 
