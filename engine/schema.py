@@ -29,8 +29,15 @@ class ConfigError(ValueError):
 
 
 def got(value: Any) -> str:
-    """How an offending value is quoted in a message: JSON for text and lists, repr for numbers."""
-    return json.dumps(value) if isinstance(value, (str, list, dict, bool)) or value is None else repr(value)
+    """How an offending value is quoted in a message: JSON for text and lists, repr for numbers;
+    a long one cut (an integer of thousands of digits is named by its length)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of {len(str(abs(value))) if value.bit_length() < 10_000 else 'thousands of'} digits"
+    try:
+        text = json.dumps(value) if isinstance(value, (str, list, dict, bool)) or value is None else repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too big to quote"
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(text):,} characters)"
 
 
 KINDS = ("int", "float", "bool", "choice", "text")
@@ -119,7 +126,7 @@ class Param:
                 raise ConfigError(path, f"{self.range_rule()}, got {value}")
             return value
         if kind == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
                 raise ConfigError(path, f"{self.rule or 'must be a finite number'}, got {got(value)}")
             value = float(value)
             lo, hi = self.lo, self.hi
@@ -248,3 +255,11 @@ class Section:
     def with_extra(self, **changes: Any) -> Self:
         """A copy with registry-declared settings changed (unchecked: use Config.with_changes for user input)."""
         return replace(self, extra=tuple((k, changes.get(k, v)) for k, v in self.extra))
+
+
+def _finite(value: int | float) -> bool:
+    """A finite number that fits a float (an integer of 400 digits does not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False

@@ -103,7 +103,7 @@ class Store:
             return Config.from_dict(json.loads(text))
         except RecursionError:  # "[[[[…": deeper than Python parses
             log.warning("settings: ignoring session/config (nested too deeply to be a configuration)")
-        except (ValueError, TypeError, ConfigError) as err:
+        except (ValueError, TypeError, ArithmeticError, ConfigError) as err:
             log.warning("settings: ignoring session/config (%s)", err)
         return None
 

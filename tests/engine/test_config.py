@@ -96,3 +96,13 @@ def test_set_path_for_sweeps():
     assert raw == {"model": {"init": "he"}}
     with pytest.raises(ConfigError, match="must be section.key"):
         cfgmod.set_path(raw, "init", "he")
+
+
+@pytest.mark.parametrize("value, shown", [(10**400, "an integer of 401 digits"),
+                                          (10**50000, "an integer of thousands of digits"),
+                                          ("x" * 500, "(502 characters)")])
+def test_an_enormous_value_is_refused_and_quoted_short(value, shown):
+    with pytest.raises(ConfigError) as caught:
+        Config.from_dict({"train": {"lr": value}})
+    assert str(caught.value).startswith("train.lr: must be") and shown in str(caught.value)
+    assert len(str(caught.value)) < 200
