@@ -100,7 +100,8 @@ def test_set_path_for_sweeps():
 
 @pytest.mark.parametrize("value, shown", [(10**400, "an integer of 401 digits"),
                                           (10**50000, "an integer of thousands of digits"),
-                                          ("x" * 500, "(502 characters)")])
+                                          ("x" * 500, "(502 characters)")],
+                         ids=["400 digits", "50,000 digits", "500 characters"])
 def test_an_enormous_value_is_refused_and_quoted_short(value, shown):
     with pytest.raises(ConfigError) as caught:
         Config.from_dict({"train": {"lr": value}})
