@@ -37,11 +37,10 @@ def rss_mb() -> float:
 
 def soak(minutes: int, size: tuple[int, int], minute_s: float = 60.0) -> list[dict]:
     from gui_rate import all_views_window
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
     w = all_views_window(size)
-    app = QApplication.instance()
+    loop = QEventLoop()  # a loop of its own: quitting it leaves the application usable
     rows: list[dict] = []
     mark = {}
 
@@ -57,14 +56,14 @@ def soak(minutes: int, size: tuple[int, int], minute_s: float = 60.0) -> list[di
                   f"{r['steps_per_s']:8,.0f} steps/s · epoch {r['epoch']:,}", flush=True)
         mark["last"] = now
         if len(rows) >= minutes:
-            app.quit()
+            loop.quit()
 
     timer = QTimer()
     timer.setInterval(int(minute_s * 1000))
     timer.timeout.connect(sample)
     QTimer.singleShot(0, w.play_pause)
     QTimer.singleShot(2000, lambda: (sample(), timer.start()))  # after a 2 s warm-up
-    app.exec()
+    loop.exec()
     w.shutdown()
     return rows
 

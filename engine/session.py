@@ -141,6 +141,12 @@ class Session:
         self.snapshot_every = 1
         self.want_diagnostics = True
         self.boundary_resolution: int | None = None
+        #: a coarser grid for the snapshots taken while training runs (None: the full one);
+        #: a pause, a step, the end and ``snapshot()`` use ``boundary_resolution``
+        self.live_boundary_resolution: int | None = None
+        #: what the last snapshot cost (seconds, all of it, and its boundary grid's part)
+        self.last_snapshot_seconds = 0.0
+        self.last_boundary_seconds = 0.0
         self._paused = False
         self._stop = False
         self._step_requests = 0
@@ -283,7 +289,8 @@ class Session:
                 if self._pos == 0:
                     yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
             elif self.step == until:
-                yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
+                live = self.live_boundary_resolution if self.boundary_resolution else None
+                yield self.snapshot(self.want_diagnostics, live or self.boundary_resolution)
 
     def _train(self, until: int, one_epoch: bool) -> bool:
         """Take steps until step ``until``, the epoch's end (``one_epoch``), the last epoch,
@@ -423,6 +430,7 @@ class Session:
         backward pass (mean loss) over up to DIAGNOSTIC_SAMPLE training samples.
         ``boundary_resolution``: also the class probabilities over a grid.
         """
+        started = time.perf_counter()
         with np.errstate(all="ignore"):
             if self._pending is not None:
                 self._complete_pending()
@@ -443,8 +451,11 @@ class Session:
                 before = self._W_before if self._W_before_step == self.step else None
                 layers = probes.layer_stats(net, self._bins, before, scale)
                 alerts = probes.alerts(layers, self._alert_context(tl), history)
+            before_boundary = time.perf_counter()
             boundary = self.boundary(boundary_resolution) if boundary_resolution else None
         now = time.perf_counter()
+        self.last_boundary_seconds = now - before_boundary
+        self.last_snapshot_seconds = now - started
         then, step_then = self._rate_mark
         if self.step > step_then and (now - then >= _RATE_WINDOW or self._rate == 0.0):
             self._rate = (self.step - step_then) / (now - then)

@@ -6,6 +6,7 @@ without running it (tests and the self-test use it).
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from types import TracebackType
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from engine.config import Config
 
     from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "Activation Lab"
 ORG_NAME = "Activation Lab"
@@ -71,11 +74,36 @@ def create_window(config: Config | None = None, defer_data: bool = False) -> Mai
     With ``defer_data`` the data set and session are built once the event loop runs,
     so the window shows first (see MainWindow)."""
     _ensure_app()
+    limit_blas_threads()
     from .main_window import MainWindow
 
     window = MainWindow(config, defer_data=defer_data)
     window.setWindowIcon(app_icon())
     return window
+
+
+#: BLAS threads in the window's process (see ``limit_blas_threads``)
+BLAS_THREADS = 1
+_blas_limit = None
+
+
+def limit_blas_threads() -> None:
+    """One BLAS thread in the window's process: the network's matrices are small, and on a
+    busy machine OpenBLAS's extra threads spin-wait for a core that the GUI thread and the
+    training thread need. Measured on the 2-core lab machine (benchmarks/gui_rate.py): lesson 7's
+    5 x 100 net trained at 177 steps/s and drew 0 frames/s with OpenBLAS's default pool, and at
+    950 steps/s and 16 frames/s with one thread. Kept for the process; calling it again does
+    nothing. Without threadpoolctl (scikit-learn's own dependency) the pool is left as it is."""
+    global _blas_limit
+    if _blas_limit is not None:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        log.info("threadpoolctl is missing: the BLAS thread pool keeps its default size")
+        _blas_limit = False
+        return
+    _blas_limit = threadpool_limits(limits=BLAS_THREADS, user_api="blas")
 
 
 def throwaway_settings() -> None:

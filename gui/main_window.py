@@ -96,6 +96,7 @@ class MainWindow(FileWork, QMainWindow):
         self.status = StatusBar(self)
         self.status_label, self.rate_label = self.status.label, self.status.rate
         self.builds = WindowBuilds(self, BOUNDARY_RESOLUTION)  # sessions built now, or off this thread
+        self._play_when_built = False  # Play was pressed while a session was being built
 
         self.data_panel.changed.connect(self.rebuild)
         self.network_panel.changed.connect(self.rebuild)
@@ -218,6 +219,9 @@ class MainWindow(FileWork, QMainWindow):
 
     def _build_failed(self, message: str) -> None:
         """A refused or failed build: the current session stays, and the error line says why."""
+        if self._play_when_built:
+            self._play_when_built = False
+            show_playing(self.play_action, self.controller.is_training())
         if self.session is None:
             # nothing to fall back on (the start, e.g. a saved CSV that has since moved):
             # start from the defaults and say why
@@ -241,6 +245,9 @@ class MainWindow(FileWork, QMainWindow):
             return
         self._restart_views(keep_ghost=True, context=(session.config, session.split))
         self.builds.show_step_warning(session)
+        if self._play_when_built:
+            self._play_when_built = False
+            self.controller.play()
         self.update_status()
         self.sessionReady.emit()
 
@@ -260,8 +267,14 @@ class MainWindow(FileWork, QMainWindow):
     # -- transport ------------------------------------------------------------------
     @Slot()
     def play_pause(self) -> None:
+        """Play or pause. Pressed while a new session is being built (in the builder's
+        thread), it means "play the new one as soon as it is there" (pressed again: don't)."""
         if self.session is None:
             self._build_deferred()  # Play pressed while the first data set is still on its way
+        if self.builds.busy:
+            self._play_when_built = not self._play_when_built
+            show_playing(self.play_action, self._play_when_built)
+            return
         if self.session is not None:
             self.controller.toggle()
 

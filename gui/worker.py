@@ -6,12 +6,21 @@ paused) is a moment between steps: the generator is suspended and nothing
 touches the network. There the worker runs the queued requests (an export
 reading the weights, a new learning rate), and announces ``paused`` once the
 session is paused and the loop has really stopped. It never touches a widget;
-it tunes how often the session takes a snapshot so the window receives about
-20 a second, and it can slow training down to a chosen number of steps per second.
+it can slow training down to a chosen number of steps per second.
+
+How often the session takes a snapshot is tuned within a time budget: about
+20 a second (``TARGET_INTERVAL``), but never so often that snapshots take more
+than ``SNAPSHOT_SHARE`` of the loop's wall time. The worker measures what each
+snapshot costs (``Session.last_snapshot_seconds``) and what a step costs, and
+sets ``snapshot_every`` from both (smoothed): an expensive snapshot means fewer
+snapshots, never more. While training runs, the boundary grid is computed at a
+resolution whose cost fits ``BOUNDARY_SECONDS`` (``live_boundary_resolution``;
+a pause or a step shows the full grid).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -28,6 +37,12 @@ if TYPE_CHECKING:
 __all__ = ["Requests", "TrainingWorker", "WorkerHandle"]
 
 TARGET_INTERVAL = 0.05  # seconds between snapshots (~20 per second)
+#: the largest share of the loop's wall time that snapshots may take
+SNAPSHOT_SHARE = 0.2
+#: while training runs, the boundary grid's resolution is chosen so that it costs about this
+BOUNDARY_SECONDS = 0.008
+MIN_LIVE_RESOLUTION = 40
+SMOOTHING = 0.3  # weight of the newest measurement in the running averages
 
 
 class Requests:
@@ -86,6 +101,9 @@ class TrainingWorker(QObject):
         self.max_steps_per_second = max_steps_per_second
         self.requests = Requests()
         self._stopping = False
+        self._step_seconds: float | None = None  # smoothed wall seconds per step, without snapshots
+        self._snapshot_seconds: float | None = None  # smoothed cost of one snapshot
+        self._speed_changed = False
 
     def request_stop(self) -> None:
         """Ask the loop to end at its next check. Requests queued from now on run once it has."""
@@ -97,24 +115,65 @@ class TrainingWorker(QObject):
         if not self._stopping:
             self.requests.run_pending(self.session)
 
-    def _tune(self, interval: float) -> None:
-        """Aim for one snapshot per TARGET_INTERVAL by scaling snapshot_every."""
+    @staticmethod
+    def _smooth(old: float | None, new: float) -> float:
+        return new if old is None else old + SMOOTHING * (new - old)
+
+    def _tune(self, interval: float, steps: int) -> None:
+        """Choose ``snapshot_every`` from the last period: ``interval`` wall seconds for
+        ``steps`` steps and one snapshot (pacing sleeps included: at a chosen speed a
+        snapshot may use the time the loop would otherwise sleep)."""
         s = self.session
+        if steps <= 0:
+            return
+        snap = min(s.last_snapshot_seconds, interval)
+        self._snapshot_seconds = cost = self._smooth(self._snapshot_seconds, snap)
+        self._step_seconds = per_step = self._smooth(self._step_seconds, max(interval - snap, 1e-7) / steps)
         limit = self.max_steps_per_second
         if limit:
-            s.snapshot_every = max(1, int(limit * TARGET_INTERVAL))
-        elif interval < 0.5 * TARGET_INTERVAL:
-            s.snapshot_every = min(s.snapshot_every * 2, 1 << 20)
-        elif interval > 2 * TARGET_INTERVAL and s.snapshot_every > 1:
-            s.snapshot_every = max(1, s.snapshot_every // 2)
+            per_step = max(per_step, 1.0 / limit)
+        # about one snapshot per TARGET_INTERVAL, and snapshots within their share of the time
+        wanted = max(TARGET_INTERVAL - cost, cost * (1 - SNAPSHOT_SHARE) / SNAPSHOT_SHARE) / per_step
+        s.snapshot_every = int(min(max(1, math.ceil(wanted)), 1 << 20))
+        self._tune_boundary()
+
+    def _tune_boundary(self) -> None:
+        """The running snapshots' boundary grid: the full one when it is cheap, else coarser
+        (its cost grows with the number of grid points, the resolution squared)."""
+        s = self.session
+        full = s.boundary_resolution
+        if not full:
+            return
+        used = s.live_boundary_resolution or full
+        cost = s.last_boundary_seconds
+        if cost <= 0:
+            return
+        fitting = used * math.sqrt(BOUNDARY_SECONDS / cost)
+        live = int(min(full, max(MIN_LIVE_RESOLUTION, fitting)))
+        if abs(live - used) > 0.1 * used:  # hysteresis: no new grid for a small change
+            s.live_boundary_resolution = None if live >= full else live
+
+    def set_speed(self, max_steps_per_second: float | None) -> None:
+        """A new pace (None: as fast as possible), from any thread: it holds from the next
+        step on, and the steps taken before the change are not paid back by a long sleep."""
+        self.max_steps_per_second = max_steps_per_second
+        self._speed_changed = True
+        if max_steps_per_second:
+            self.session.snapshot_every = max(1, int(max_steps_per_second * TARGET_INTERVAL))
 
     def _pace(self, steps: int, since: float) -> None:
-        """Sleep (in short naps, so a stop or a request is noticed) to honour max_steps_per_second."""
+        """Sleep (in short naps, so a stop, a pause or a request is noticed) to honour
+        max_steps_per_second."""
         limit = self.max_steps_per_second
+        if self._speed_changed:  # the period began at another pace: start counting afresh
+            self._speed_changed = False
+            return
         if not limit or steps <= 0:
             return
         due = since + steps / limit
-        while not self._stopping and time.perf_counter() < due:
+        session = self.session
+        while not self._stopping and not session.paused and not self._speed_changed \
+                and time.perf_counter() < due:
             time.sleep(min(0.02, max(0.0, due - time.perf_counter())))
             self._between_steps()
 
@@ -141,7 +200,7 @@ class TrainingWorker(QObject):
                 if snap.status in ("running", "paused"):
                     self._pace(snap.step - last_step, last_time)
                     now = time.perf_counter()
-                    self._tune(now - last_time)
+                    self._tune(now - last_time, snap.step - last_step)
                     last_time, last_step = now, snap.step
             self.requests.close(session)
             self.finished.emit(session.status)
@@ -192,7 +251,8 @@ class WorkerHandle:
         return self.worker.requests.submit(fn)
 
     def set_speed(self, max_steps_per_second: float | None) -> None:
-        self.worker.max_steps_per_second = max_steps_per_second
+        if self.worker.session is not None:  # not once the worker is released
+            self.worker.set_speed(max_steps_per_second)
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         """Stop cooperatively: ask the session to stop, quit the loop, wait (bounded).

@@ -184,3 +184,28 @@ def test_a_quick_build_is_a_quick_first_picture_too():
     big = budget.estimate(Config.from_dict(SMALL).with_changes(model={"hidden": [1024, 1024]}),
                           boundary_resolution=150)
     assert small.picture_seconds < 0.05 < big.picture_seconds
+
+
+def test_play_pressed_during_a_build_plays_the_new_session(qtbot, window):
+    window.builds.sync_seconds = 0.0
+    wanted = Config.from_dict(SMALL).with_changes(model={"hidden": [5, 4]})
+    window.rebuild(wanted)
+    assert window.builds.busy
+    window.play_pause()
+    assert window.play_action.text() == "Pause"  # what a press would do now
+    with qtbot.waitSignal(window.sessionReady, timeout=15000):
+        pass
+    assert window.session.config == wanted
+    qtbot.waitUntil(lambda: window.latest is not None and window.latest.step > 0, timeout=5000)
+    assert window.controller.is_training()
+
+
+def test_play_pressed_twice_during_a_build_stays_paused(qtbot, window):
+    window.builds.sync_seconds = 0.0
+    window.rebuild(Config.from_dict(SMALL).with_changes(model={"hidden": [5, 3]}))
+    window.play_pause()
+    window.play_pause()
+    with qtbot.waitSignal(window.sessionReady, timeout=15000):
+        pass
+    qtbot.wait(100)
+    assert not window.controller.is_training() and window.session.step == 0
