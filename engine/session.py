@@ -275,7 +275,9 @@ class Session:
                 until = self.step + self.steps_per_epoch  # never reached before the epoch's end
             else:
                 every = max(1, int(self.snapshot_every))
-                until = (self.step // every + 1) * every
+                # ``every`` steps after the last snapshot (at a fixed ``every``: its multiples), so
+                # that a new ``snapshot_every`` means that many steps, not the way to its next multiple
+                until = max(self.step + 1, max(self._last_snap_step, 0) + every)
             with np.errstate(all="ignore"):
                 ok = self._train(until, one_epoch=stepping)
                 if ok and self._pending is not None and (stepping or self.step == until or self._paused):

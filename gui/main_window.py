@@ -85,6 +85,8 @@ class MainWindow(FileWork, QMainWindow):
         self.dock_layout = DockLayout(self, {**self.views, LessonView.key: self.lesson_view}, [self.controls_dock])
         self.dock_layout.place()
         self.docks = {key: self.dock_layout.docks[key] for key in self.views}
+        for dock in self.docks.values():  # a view hidden (closed, or behind a tab) costs nothing from now on
+            dock.visibilityChanged.connect(self._views_shown_changed)
         self.lesson_dock = self.dock_layout.docks[LessonView.key]
         build_actions(self)
         build_transport_bar(self)
@@ -257,6 +259,10 @@ class MainWindow(FileWork, QMainWindow):
             if context is not None:
                 view.set_context(*context)
         self.shown = None
+
+    @Slot(bool)
+    def _views_shown_changed(self, _visible: bool = False) -> None:
+        self.controller.set_boundary_resolution(self._boundary_resolution())
 
     def _boundary_resolution(self) -> int | None:
         """Boundaries are computed only while a view that draws one can be seen."""
