@@ -46,7 +46,8 @@ DIAGNOSTIC_SAMPLE = 1000
 #: stays bounded while an epoch's own cost grows with the data.
 EVALUATION_SAMPLE = 4096
 _PAUSE_POLL = 0.05  # seconds a paused run waits for a control before yielding a heartbeat
-_RATE_WINDOW = 0.25  # seconds of training over which steps_per_second is measured
+_RATE_WINDOW = 0.25  # seconds of training over which steps_per_second is measured (the first too: a
+# burst of a few steps says nothing yet), except at the end of a run, which measures what it has
 _FINAL = ("completed", "diverged", "stopped")
 
 
@@ -212,6 +213,11 @@ class Session:
         return self._history.freeze()
 
     # -- controls (thread-safe: they only set flags) ---------------------------------
+    def restart_rate(self) -> None:
+        """Measure ``steps_per_second`` afresh from now (the pace has changed)."""
+        self._rate = 0.0
+        self._rate_mark = (time.perf_counter(), self.step)
+
     def pause(self) -> None:
         self._paused = True
 
@@ -298,10 +304,14 @@ class Session:
         """Take steps until step ``until``, the epoch's end (``one_epoch``), the last epoch,
         or a pause/stop request. False when the loss becomes non-finite.
 
-        This is the hot path: a handful of NumPy calls per step on top of the
-        network's own passes, no copies (except the update-ratio copy of W
-        before a step whose snapshot will be taken, and the per-epoch
-        checkpoint), no history beyond floats.
+        This is the hot path: a batch, one forward and backward pass, a finite
+        check and one optimiser step (about 40 NumPy calls for a small network,
+        see benchmarks/fused.py), no copies (except the update-ratio copy of W
+        before a step whose snapshot will be taken, and with mini-batches the
+        per-epoch checkpoint), no history beyond floats. In full batch every
+        step ends an epoch: the checkpoint is then the optimiser's previous
+        buffer, not a copy (engine/checkpoint.py), except for Nesterov, whose
+        look-ahead moves the weights before the step.
         """
         net, opt = self.network, self.optimizer
         loss_and_backward, opt_step = net.loss_and_backward, opt.step
@@ -309,6 +319,8 @@ class Session:
         reduction = self._config.train.loss_reduction
         epochs = self._config.train.epochs
         draw, spe, fallback = self._batches.draw, self.steps_per_epoch, self._fallback
+        if spe == 1 and look_ahead is None and not fallback.follows:
+            fallback.follow(net, opt)  # every step ends an epoch: keep the previous buffer instead of copies
         diagnostics = self.epoch_diagnostics
         copy_before = until - 1 if self.want_diagnostics and not one_epoch else -1
         if one_epoch and self.want_diagnostics:
@@ -459,7 +471,7 @@ class Session:
         self.last_boundary_seconds = now - before_boundary
         self.last_snapshot_seconds = now - started
         then, step_then = self._rate_mark
-        if self.step > step_then and (now - then >= _RATE_WINDOW or self._rate == 0.0):
+        if self.step > step_then and (now - then >= _RATE_WINDOW or (self.status in _FINAL and not self._rate)):
             self._rate = (self.step - step_then) / (now - then)
             self._rate_mark = (now, self.step)
         self._last_snap_step = self.step

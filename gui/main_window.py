@@ -31,7 +31,7 @@ from .controller import TrainingController
 from .docks import DockLayout, build_controls_dock
 from .files import BOUNDARY_RESOLUTION, DEFAULT_CONFIG, FileWork
 from .lessons import LessonView, load_lessons
-from .menus import SPEEDS, build_menus, build_transport_bar, fill_recent, speed_text
+from .menus import DEFAULT_SPEED, SPEEDS, build_menus, build_transport_bar, fill_recent, speed_text
 from .panels import DataPanel, NetworkPanel, TrainingPanel
 from .persistence import Store
 from .plots import VIEWS
@@ -106,8 +106,13 @@ class MainWindow(FileWork, QMainWindow):
         self.training_panel.lr_changed.connect(self.set_lr)
         for panel in (self.data_panel, self.network_panel, self.training_panel):
             panel.rejected.connect(self._refused)
+        self.full_speed_action.setCheckable(True)
+        self._slow_speed_pos = SPEEDS.index(DEFAULT_SPEED)  # where Full speed pressed again goes back to
+        known, speed = self.store.speed(SPEEDS)  # the speed chosen last time, if any
+        if known:
+            self.speed_slider.setValue(SPEEDS.index(speed))
         self.speed_slider.valueChanged.connect(self._speed_changed)
-        self._speed_changed(self.speed_slider.value())
+        self._speed_changed(self.speed_slider.value(), save=False)
         c = self.controller
         c.snapshot.connect(self.on_snapshot)
         c.playingChanged.connect(self._show_playing)
@@ -308,9 +313,22 @@ class MainWindow(FileWork, QMainWindow):
     def set_lr(self, lr: float) -> None:
         self.controller.set_lr(lr)
 
-    def _speed_changed(self, pos: int) -> None:
-        self.speed_label.setText(speed_text(SPEEDS[pos]))
-        self.controller.set_speed(SPEEDS[pos])
+    def _speed_changed(self, pos: int, save: bool = True) -> None:
+        speed = SPEEDS[pos]
+        self.speed_label.setText(speed_text(speed))
+        self.controller.set_speed(speed)
+        if speed is not None:
+            self._slow_speed_pos = pos
+        self.full_speed_action.setChecked(speed is None)
+        if save:
+            self.store.save_speed(speed)  # remembered for the next start
+
+    @Slot()
+    def toggle_full_speed(self) -> None:
+        """Full speed, or (at full speed) back to the speed chosen before."""
+        full = len(SPEEDS) - 1
+        self.speed_slider.setValue(self._slow_speed_pos if self.speed_slider.value() == full else full)
+        self.full_speed_action.setChecked(SPEEDS[self.speed_slider.value()] is None)
 
     # -- the controller's news -----------------------------------------------------------
     @Slot(bool)
@@ -344,7 +362,10 @@ class MainWindow(FileWork, QMainWindow):
 
     @Slot()
     def update_status(self) -> None:
-        self.status.show(self.shown or self.latest, self.controller.phase, stopping=bool(self.controller.parked()))
+        session = self.session
+        plan = (session.config.train.epochs, session.steps_per_epoch) if session is not None else None
+        self.status.show(self.shown or self.latest, self.controller.phase, stopping=bool(self.controller.parked()),
+                         plan=plan)
 
     # -- help --------------------------------------------------------------------------
     @Slot()

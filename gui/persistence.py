@@ -107,6 +107,29 @@ class Store:
             log.warning("settings: ignoring session/config (%s)", err)
         return None
 
+    # -- transport ---------------------------------------------------------------------------
+    def speed(self, choices: list) -> tuple[bool, float | None]:
+        """(True, the speed saved last) when it is one of ``choices`` (None: full speed), else
+        (False, None): nothing saved yet, or something that is not a speed."""
+        value = self._value("transport/speed")
+        if value is None:
+            return False, None
+        if str(value) == "full":
+            return True, None
+        try:
+            speed = float(value)
+        except (TypeError, ValueError):
+            log.warning("settings: ignoring transport/speed (not a speed: %r)", str(value)[:40])
+            return False, None
+        matches = [c for c in choices if c is not None and c == speed]
+        if not matches:
+            log.warning("settings: ignoring transport/speed (%s is not a speed of the slider)", speed)
+            return False, None
+        return True, matches[0]
+
+    def save_speed(self, speed: float | None) -> None:
+        self.settings.setValue("transport/speed", "full" if speed is None else str(speed))
+
     # -- recent files ------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         """The recent configuration files that still exist, newest first; entries that are

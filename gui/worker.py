@@ -158,6 +158,7 @@ class TrainingWorker(QObject):
         step on, and the steps taken before the change are not paid back by a long sleep."""
         self.max_steps_per_second = max_steps_per_second
         self._speed_changed = True
+        self.session.restart_rate()
         if max_steps_per_second:
             self.session.snapshot_every = max(1, int(max_steps_per_second * TARGET_INTERVAL))
 

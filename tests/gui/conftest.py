@@ -33,6 +33,7 @@ def window(qtbot):
 
     QSettings().clear()  # each test starts with no recent files or saved layout of an earlier one
     w = create_window(Config.from_dict(SMALL))
+    w.speed_slider.setValue(w.speed_slider.maximum())  # tests train at full speed (the app starts at 100 steps/s)
     qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()

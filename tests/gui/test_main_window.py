@@ -77,6 +77,10 @@ def test_every_view_receives_data(qtbot, window):
     x, y = loss.train_loss.getData()
     np.testing.assert_array_equal(y, snap.history.train_loss[: len(y)])
     assert window.views["boundary"].last_rgba is not None
+    live = window.views["boundary"].last_rgba.shape  # while training: the grid that fits the time budget
+    assert 40 <= live[0] == live[1] <= 150 and live[2] == 4
+    window.play_pause()  # paused: the full grid
+    qtbot.waitUntil(lambda: window.controller.phase == "paused" and window.shown is window.latest, timeout=5000)
     assert window.views["boundary"].last_rgba.shape == (150, 150, 4)
     hist = window.views["activations"].layer_plots
     assert len(hist) == 2

@@ -146,3 +146,79 @@ def test_the_status_text_follows_pause_resume_finish_and_divergence(qtbot, windo
                                           "train": {"optimizer": "sgd", "lr": 50, "epochs": 300}}))
     window.play_pause()
     qtbot.waitUntil(lambda: window.status_label.text().startswith("Diverged"), timeout=10000)
+
+
+def test_the_first_start_shows_the_default_run_unfolding_and_full_speed_is_one_click(qtbot):
+    from PySide6.QtCore import QSettings
+
+    from gui.app import create_window
+    from gui.menus import DEFAULT_SPEED, SPEEDS
+
+    QSettings().clear()
+    w = create_window(None)
+    qtbot.addWidget(w)
+    try:
+        assert SPEEDS[w.speed_slider.value()] == DEFAULT_SPEED == 150
+        cfg = w.session.config if w.session is not None else None
+        if cfg is not None:  # the default run: 1,500 steps, so about 15 s at this speed
+            steps = cfg.train.epochs * w.session.steps_per_epoch
+            assert 10 <= steps / DEFAULT_SPEED <= 20
+        w.buttons["fullSpeedButton"].click()
+        assert SPEEDS[w.speed_slider.value()] is None and w.full_speed_action.isChecked()
+        assert w.controller.speed is None
+        w.toggle_full_speed()  # again: back to the speed chosen before
+        assert SPEEDS[w.speed_slider.value()] == DEFAULT_SPEED and not w.full_speed_action.isChecked()
+        w.speed_slider.setValue(SPEEDS.index(None))
+    finally:
+        w.shutdown()
+        w.store.settings.sync()
+    again = create_window(None)  # full speed is remembered
+    qtbot.addWidget(again)
+    try:
+        assert SPEEDS[again.speed_slider.value()] is None and again.controller.speed is None
+    finally:
+        again.shutdown()
+
+
+def test_a_saved_speed_that_is_not_a_speed_is_ignored(qtbot):
+    from PySide6.QtCore import QSettings
+
+    from gui.menus import SPEEDS
+    from gui.persistence import Store
+
+    settings = QSettings()
+    store = Store(settings)
+    for bad in ("fast", "7", "[[["):
+        settings.setValue("transport/speed", bad)
+        assert store.speed(SPEEDS) == (False, None)
+    settings.setValue("transport/speed", "250")
+    assert store.speed(SPEEDS) == (True, 250)
+    settings.setValue("transport/speed", "full")
+    assert store.speed(SPEEDS) == (True, None)
+    settings.clear()
+
+
+def test_a_long_run_shows_its_progress_and_the_time_left(qtbot, window):
+    from gui.menus import SPEEDS
+    from gui.status import duration_text, time_left
+
+    window.speed_slider.setValue(SPEEDS.index(25))  # 100,000 epochs at 25 steps/s: days
+    window.play_pause()
+    qtbot.waitUntil(lambda: window.status.progress.isVisible(), timeout=10000)
+    text = window.status.progress.format()
+    assert text.startswith(f"epoch {window.status.progress.value():,} of 100,000 · about ") and text.endswith(" left")
+    window.play_pause()
+    qtbot.waitUntil(lambda: not window.status.progress.isVisible(), timeout=5000)  # paused: no estimate
+    snap = window.latest
+    assert 10 <= snap.steps_per_second <= 50  # the pace's rate, not a first burst's
+    assert time_left(snap, 100_000, window.session.steps_per_epoch) > 3600
+    assert time_left(snap, 0, 1) == 0
+    assert duration_text(7) == "about 7 s" and duration_text(42) == "about 40 s"
+    assert duration_text(150) == "about 2 min" and duration_text(4000) == "about 1 h 7 min"
+
+
+def test_a_short_run_shows_no_progress_bar(qtbot, window):
+    window.rebuild(window.current_config().with_changes(train={"epochs": 40}))
+    window.play_pause()
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Completed"), timeout=10000)
+    assert not window.status.progress.isVisible()

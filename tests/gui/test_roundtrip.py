@@ -45,7 +45,7 @@ def test_panels_keep_every_valid_configuration_exactly(qtbot, csv_file):
         assert got == want, _differences(want, got)
 
 
-def test_window_opens_and_reads_back_every_configuration(window, tmp_path, csv_file, monkeypatch):
+def test_window_opens_and_reads_back_every_configuration(qtbot, window, tmp_path, csv_file, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     refused = []
@@ -57,6 +57,7 @@ def test_window_opens_and_reads_back_every_configuration(window, tmp_path, csv_f
         path = tmp_path / f"c{i}.json"
         path.write_text(json.dumps(raw), encoding="utf-8")
         assert window.open_config(str(path)), refused
+        qtbot.waitUntil(lambda: not window.builds.busy, timeout=20000)  # a big one is built in its thread
         want = Config.from_dict(raw)
         got = window.current_config()
         assert got == want, _differences(want, got)
@@ -65,7 +66,7 @@ def test_window_opens_and_reads_back_every_configuration(window, tmp_path, csv_f
     assert same == 60 and not refused
 
 
-def test_looking_at_another_data_set_and_back_keeps_the_configuration(window, tmp_path, csv_file):
+def test_looking_at_another_data_set_and_back_keeps_the_configuration(qtbot, window, tmp_path, csv_file):
     rng = np.random.default_rng(5)
     combo = window.data_panel.dataset
     for i in range(12):
@@ -75,6 +76,7 @@ def test_looking_at_another_data_set_and_back_keeps_the_configuration(window, tm
         path = tmp_path / f"c{i}.json"
         path.write_text(json.dumps(raw), encoding="utf-8")
         assert window.open_config(str(path))
+        qtbot.waitUntil(lambda: not window.builds.busy, timeout=20000)  # a big one is built in its thread
         want = Config.from_dict(raw)
         home = combo.currentIndex()
         other = (home + 1) % combo.count()
