@@ -9,8 +9,6 @@
 import os
 import sys
 
-HEADLESS = ("run", "sweep", "probe")
-
 
 def _dependencies_missing(headless: bool) -> bool:
     try:
@@ -55,7 +53,9 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
         print(USAGE.strip())
         return 0
-    headless = len(sys.argv) > 1 and sys.argv[1] in HEADLESS
+    # Any first word that is not an option is a sub-command: run, sweep, probe, or a mistyped one that
+    # engine.cli refuses in one line (the window takes no words, only Qt's and its own options).
+    headless = len(sys.argv) > 1 and not sys.argv[1].startswith("-")
     here = os.path.dirname(os.path.abspath(__file__))
     if not getattr(sys, "frozen", False) and _dependencies_missing(headless):
         # A fresh clone: let the bootstrap create .venv, then run us from it.

@@ -173,9 +173,12 @@ def _csv_shape(path: str | None) -> tuple[int, int]:
     """(rows, feature columns) of a CSV file guessed from its first lines and its size,
     without parsing it (the reader checks the file; this only sizes it)."""
     try:
+        if not os.path.isfile(path):  # /dev/zero, a pipe: the reader refuses it, this must not read it
+            return 0, 1
         size = os.path.getsize(path)
         with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            lines = [line for _, line in zip(range(50), handle) if line.strip()]
+            # at most 50 lines of at most 64 KB each: a file of one endless line is sized, not read
+            lines = [line for line in (handle.readline(65536) for _ in range(50)) if line.strip()]
     except (OSError, TypeError, ValueError):
         return 0, 1
     if not lines:

@@ -13,10 +13,12 @@ each called with one line of text; ``main.py`` binds them to stdout and stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -28,7 +30,7 @@ from .schema import Param
 
 TRAIN = cfgmod.PARAMS["train"]
 
-__all__ = ["main", "COMMANDS", "Writer"]
+__all__ = ["main", "COMMANDS", "Writer", "unknown_command"]
 
 #: where a line of output goes (the caller decides: a terminal, a test, a log)
 Writer = Callable[[str], None]
@@ -200,13 +202,23 @@ def _user_text(err: ValueError) -> str:
 
 
 def _check_out(path: str) -> None:
-    """Fail before training, not after, when the output cannot be written there."""
+    """Fail before training, not after, when the output cannot be written there: the folder
+    must exist and take a new file (one is created and removed again to find out)."""
     target = Path(path)
     if target.is_dir():
         raise UserError(f"--out: {path} is a folder; give a file name")
     parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
+    if not parent.exists():
         raise UserError(f"--out: folder {parent} does not exist")
+    if not parent.is_dir():
+        raise UserError(f"--out: {parent} is a file, not a folder")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".activation-lab-", suffix=".tmp", dir=parent)
+    except OSError as exc:  # read-only folder or file system, no space for a directory entry
+        raise UserError(f"--out: cannot write in folder {parent} ({exc.strerror or exc})") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 def _load(path: str) -> Config:
@@ -405,6 +417,12 @@ def _cmd_probe(args: argparse.Namespace, out: Writer, err: Writer) -> int:
 COMMANDS = {"run": _cmd_run, "sweep": _cmd_sweep, "probe": _cmd_probe}
 
 
+def unknown_command(name: str) -> str:
+    """The one-line refusal of a sub-command that does not exist (main.py passes any word here)."""
+    shown = name if len(name) <= 40 else name[:39] + "…"
+    return f"unknown command {shown!r}; valid commands: {', '.join(COMMANDS)}"
+
+
 def main(argv: list[str], out: Writer, err: Writer) -> int:
     """Run one sub-command; ``argv[0]`` is run, sweep or probe. Results go to ``out``,
     progress and errors to ``err``, a line per call. Returns the exit status.
@@ -412,8 +430,12 @@ def main(argv: list[str], out: Writer, err: Writer) -> int:
     A closed output pipe (``... | head``) surfaces as BrokenPipeError from ``out``; the
     caller, who owns the stream, deals with it.
     """
+    argv = list(argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:  # argparse would add its usage
+        err(f"error: {unknown_command(argv[0])}")
+        return 2
     try:
-        args = _build_parser(out).parse_args(list(argv))
+        args = _build_parser(out).parse_args(argv)
         return COMMANDS[args.command](args, out, err)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0

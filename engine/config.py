@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from . import activations, datasets, initializers, losses, optimizers
+from .jsonfile import read_object
 from .schema import ConfigError, Param, Section, collect, got
 
 __all__ = ["ConfigError", "DataConfig", "ModelConfig", "TrainConfig", "Config", "PARAMS", "load", "save",
@@ -335,19 +336,9 @@ def set_path(raw: dict, dotted: str, value: Any) -> None:
 
 
 def load(path: str | Path) -> Config:
-    """Read and validate a configuration file; ConfigError names the field."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), f"cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(str(path), f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
-    return Config.from_dict(raw)
+    """Read and validate a configuration file; ConfigError names the file (unreadable, not
+    JSON, too deep, a NaN: engine/jsonfile.py) or the field."""
+    return Config.from_dict(read_object(path, what="a JSON object with data, model and train"))
 
 
 def save(config: Config, path: str | Path) -> None:

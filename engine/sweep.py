@@ -25,13 +25,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import Config, ConfigError, set_path
+from . import jsonfile
+from .config import MAX_SEED, Config, ConfigError, set_path
 
 if TYPE_CHECKING:
     from .snapshot import Snapshot
 
-__all__ = ["Axis", "Run", "RESULT_FIELDS", "BACKEND_SETUP", "parse_vary", "parse_seeds", "expand",
-           "validate", "run_one", "run_grid", "backend", "summarise"]
+__all__ = ["Axis", "Run", "MAX_SEEDS", "MAX_RUNS", "RESULT_FIELDS", "BACKEND_SETUP", "parse_vary", "parse_seeds",
+           "expand", "validate", "run_one", "run_grid", "backend", "summarise"]
+
+#: seeds one sweep may run (--seeds 0-999 is the most)
+MAX_SEEDS = 1000
+#: runs one sweep may have: combinations x seeds
+MAX_RUNS = 100_000
 
 RESULT_FIELDS = ["train_loss", "val_loss", "train_accuracy", "val_accuracy", "stopped_reason", "epochs",
                  "grad_first_to_output"]
@@ -77,11 +83,12 @@ def _split_top_level(text: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _value(text: str):
-    """A value as JSON when it parses (0.1, [16, 16], null, true), else the bare word (he, sigmoid)."""
+def _value(text: str, path: str):
+    """A value as JSON when it parses (0.1, [16, 16], null, true), else the bare word (he, sigmoid).
+    JSON that breaks a limit (NaN, 1e999, a 5000-digit integer, nesting deeper than 64) is refused."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return jsonfile.parse(text, f"--vary {path}", require_object=False)
+    except jsonfile.JSONSyntaxError:
         return text
 
 
@@ -100,15 +107,18 @@ def parse_vary(spec: str) -> Axis:
     items = _split_top_level(values)
     if any(item == "" for item in items):
         raise ConfigError(f"--vary {path}", f"has an empty value in {values!r}")
-    parsed = tuple(_value(item) for item in items)
+    parsed = tuple(_value(item, path) for item in items)
     if len({json.dumps(v) for v in parsed}) != len(parsed):
         raise ConfigError(f"--vary {path}", f"lists a value twice in {values!r}")
     return Axis(path, parsed)
 
 
 def parse_seeds(spec: str) -> list[int]:
-    """'0-9' -> 0..9; '0,3,5' -> [0, 3, 5]; '7' -> [7]; ranges and lists mix ('0-2,8')."""
-    seeds: list[int] = []
+    """'0-9' -> 0..9; '0,3,5' -> [0, 3, 5]; '7' -> [7]; ranges and lists mix ('0-2,8').
+
+    At most ``MAX_SEEDS``: the count is checked on the ranges, before any list is built
+    (0-4294967295 is refused at once)."""
+    spans: list[tuple[int, int]] = []
     try:
         for part in spec.split(","):
             part = part.strip()
@@ -116,16 +126,25 @@ def parse_seeds(spec: str) -> list[int]:
                 lo, hi = (int(x) for x in part.split("-", 1))
                 if hi < lo:
                     raise ValueError
-                seeds.extend(range(lo, hi + 1))
             else:
-                seeds.append(int(part))
+                lo = hi = int(part)
+            spans.append((lo, hi))
     except ValueError:
-        raise ConfigError("--seeds", f"must be a range like 0-9 or a list like 0,3,5, got {spec!r}") from None
-    if any(s < 0 or s > 2**32 - 1 for s in seeds):
-        raise ConfigError("--seeds", f"must be between 0 and 4294967295, got {spec!r}")
+        raise ConfigError("--seeds", f"must be a range like 0-9 or a list like 0,3,5, got {_shown(spec)}") from None
+    if any(lo < 0 or hi > MAX_SEED for lo, hi in spans):
+        raise ConfigError("--seeds", f"must be between 0 and {MAX_SEED}, got {_shown(spec)}")
+    count = sum(hi - lo + 1 for lo, hi in spans)
+    if count > MAX_SEEDS:
+        raise ConfigError("--seeds", f"at most {MAX_SEEDS} seeds, got {count}")
+    seeds = [seed for lo, hi in spans for seed in range(lo, hi + 1)]
     if len(set(seeds)) != len(seeds):
-        raise ConfigError("--seeds", f"lists a seed twice in {spec!r}")
+        raise ConfigError("--seeds", f"lists a seed twice in {_shown(spec)}")
     return seeds
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A user's text quoted in a message, cut short when long."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _on_axis(err: ConfigError, axes: list[Axis]) -> ConfigError:
@@ -150,6 +169,11 @@ def expand(base: dict, axes: list[Axis], seeds: list[int], epochs: int | None = 
             raise ConfigError(f"--vary {path}", "is given twice; list all its values in one --vary")
     if epochs is not None and "train.epochs" in paths:
         raise ConfigError("--vary train.epochs", "cannot be combined with --epochs")
+    combinations, n_seeds = math.prod(len(axis.values) for axis in axes), len(seeds)
+    if combinations * n_seeds > MAX_RUNS:  # counted before a single run is built
+        raise ConfigError("--vary", f"the grid would be {combinations:,} combinations x {n_seeds:,} "
+                                    f"seed{'' if n_seeds == 1 else 's'} = {combinations * n_seeds:,} runs; "
+                                    f"at most {MAX_RUNS:,} runs")
     runs = []
     for combo in itertools.product(*(axis.values for axis in axes)):
         for seed in seeds:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from engine import datasets
 from engine.config import PARAMS, DataConfig
 
+from ..dialogs import ask_open_path
 from .fields import NumberBox, advanced_toggle, check_box, choice_box, object_name, row_of, select, wire_boxes
 
 P = PARAMS["data"]
@@ -154,6 +155,14 @@ class DataPanel(QGroupBox):
 
     def _dataset_changed(self) -> None:
         spec = datasets.get(self.dataset.currentData())
+        if spec.name == "csv" and not self.csv_path.text():
+            path = self._ask_csv()
+            if not path:  # cancelled: back to the data set shown, nothing rebuilt, nothing lost
+                self.dataset.blockSignals(True)
+                select(self.dataset, self._shown_name)
+                self.dataset.blockSignals(False)
+                return
+            self.csv_path.setText(path)
         self._memory[self._shown_name] = (self.samples.get(), self.noise.get(), self._features)
         self._shown_name = spec.name
         samples, noise, self._features = self._memory.get(spec.name, (spec.default_samples, None, (0, 1)))
@@ -161,9 +170,6 @@ class DataPanel(QGroupBox):
         self.noise.put(noise, spec.default_noise)
         self.set_feature_names([])
         self._update_rows()
-        if spec.name == "csv" and not self.csv_path.text():
-            self._choose_csv()
-            return
         self.changed.emit()
 
     def _features_changed(self) -> None:
@@ -176,8 +182,12 @@ class DataPanel(QGroupBox):
             self.label_column.setModified(False)
             self.changed.emit()
 
+    def _ask_csv(self) -> str:
+        """A CSV file the user picks, or "" when they cancel."""
+        return ask_open_path(self, "Open a CSV data file", "CSV files (*.csv);;All files (*)")
+
     def _choose_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV data file", "", "CSV files (*.csv);;All files (*)")
+        path = self._ask_csv()
         if path:
             self.csv_path.setText(path)
             self.changed.emit()
