@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REDRAW_MS = 33  # ~30 frames per second
+REDRAW_MS = 15  # looks for a new snapshot this often: one is drawn soon after it comes (~30 a second)
 STATUS_MS = 250
 SKIPPED_NOTE_MS = 10_000  # how long the start's note on skipped lesson files stays
 #: how long a stop (a rebuild, a close) waits for the loop to end before leaving a long step

@@ -9,7 +9,7 @@ session is paused and the loop has really stopped. It never touches a widget;
 it can slow training down to a chosen number of steps per second.
 
 How often the session takes a snapshot is tuned within a time budget: about
-20 a second (``TARGET_INTERVAL``), but never so often that snapshots take more
+30 a second (``TARGET_INTERVAL``), but never so often that snapshots take more
 than ``SNAPSHOT_SHARE`` of the loop's wall time. The worker measures what each
 snapshot costs (``Session.last_snapshot_seconds``) and what a step costs, and
 sets ``snapshot_every`` from both (smoothed): an expensive snapshot means fewer
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Requests", "TrainingWorker", "WorkerHandle"]
 
-TARGET_INTERVAL = 0.05  # seconds between snapshots (~20 per second)
+TARGET_INTERVAL = 1 / 30  # seconds between snapshots (~30 per second: the redraw rate)
 #: the largest share of the loop's wall time that snapshots may take
 SNAPSHOT_SHARE = 0.2
 #: while training runs, the boundary grid's resolution is chosen so that it costs about this
