@@ -52,7 +52,8 @@ if TYPE_CHECKING:
     from .network import Network
 
 __all__ = [
-    "Alert", "HistogramBins", "DEFAULT_BINS", "SATURATION_LEVEL", "SATURATED_ALERT", "VANISHING_RATIO",
+    "Alert", "HistogramBins", "sampled_histogram", "HISTOGRAM_VALUES", "DEFAULT_BINS", "SATURATION_LEVEL",
+    "SATURATED_ALERT", "VANISHING_RATIO",
     "EXPLODING_RATIO", "EXPLODED_SPREAD", "LARGE_INIT", "SMALL_INIT", "OVERFIT_RISE", "OVERFIT_MARGIN",
     "OVERFIT_EPOCHS",
     "compact", "flat_tails", "saturated_fraction", "dead_units", "dead_fraction", "grad_mean_abs", "spread",
@@ -149,6 +150,23 @@ class HistogramBins:
         np.clip(pos, 0, self.bins - 1, out=pos)
         counts = np.bincount(pos.astype(np.intp), minlength=self.bins)
         return Histogram(edges.copy(), counts.astype(np.int64, copy=False))
+
+
+#: a histogram of more values than this (a wide layer's z over the diagnostic sample, a 1024 x 1024
+#: weight gradient) is made from a fixed, evenly strided sample of them, its counts scaled back
+HISTOGRAM_VALUES = 200_000
+
+
+def sampled_histogram(binner: HistogramBins, values: np.ndarray) -> Histogram:
+    """``binner(values)``, from every ``step``-th value when there are more than HISTOGRAM_VALUES
+    (the same positions every time, so frames compare), counts multiplied by ``step``: the
+    shape and the total of the full histogram, at a fixed cost however wide the layer."""
+    flat = np.asarray(values).reshape(-1)
+    if flat.size <= HISTOGRAM_VALUES:
+        return binner(flat)
+    step = -(-flat.size // HISTOGRAM_VALUES)
+    sample = binner(flat[::step])
+    return Histogram(sample.edges, sample.counts * step)
 
 
 # -- per-layer numbers ------------------------------------------------------------------
@@ -318,7 +336,7 @@ def layer_stats(network: Network, bins: dict, W_before: list[np.ndarray] | None 
         key = (index, kind)
         if key not in bins:
             bins[key] = HistogramBins(DEFAULT_BINS, bounds)
-        return bins[key](values)
+        return sampled_histogram(bins[key], values)
 
     out = []
     for i, layer in enumerate(network.layers):

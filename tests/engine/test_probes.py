@@ -196,3 +196,22 @@ def test_vanishing_alert_on_deep_sigmoid():
     vanish = [a for a in last.alerts if a.kind == "vanishing"]
     assert vanish and vanish[0].text.startswith("Gradients vanish: layer 1 gets 1/")
     assert last.layers[0].grad_mean_abs < 1e-3 * last.layers[-1].grad_mean_abs
+
+
+def test_a_wide_layers_histogram_is_made_from_a_fixed_sample_with_the_full_total():
+    from engine.probes import HISTOGRAM_VALUES, HistogramBins, sampled_histogram
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(1000, 1024))  # 1,024,000 values: a wide layer over the diagnostic sample
+    full = HistogramBins(30, (-4.0, 4.0))(values)
+    sampled = sampled_histogram(HistogramBins(30, (-4.0, 4.0)), values)
+    assert values.size > HISTOGRAM_VALUES
+    np.testing.assert_array_equal(sampled.edges, full.edges)
+    assert abs(sampled.counts.sum() - values.size) <= 6  # the total, up to one step
+    share_full, share_sampled = full.counts / full.counts.sum(), sampled.counts / sampled.counts.sum()
+    assert np.abs(share_full - share_sampled).max() < 0.005  # the same shape
+    again = sampled_histogram(HistogramBins(30, (-4.0, 4.0)), values)
+    np.testing.assert_array_equal(again.counts, sampled.counts)  # the same sample every time
+    small = rng.normal(size=(10, 10))
+    np.testing.assert_array_equal(sampled_histogram(HistogramBins(5, (-4.0, 4.0)), small).counts,
+                                  HistogramBins(5, (-4.0, 4.0))(small).counts)
