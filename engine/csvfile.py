@@ -28,7 +28,7 @@ import numpy as np
 
 from .datasets import DataError, Dataset, _dataset
 
-__all__ = ["load_csv", "MAX_ROWS", "MAX_FEATURES", "MAX_CELLS", "MAX_CLASSES", "MAX_LINE"]
+__all__ = ["load_csv", "MAX_ROWS", "MAX_FEATURES", "MAX_CELLS", "MAX_CLASSES", "MAX_LINE", "MAX_ABS_VALUE"]
 
 MAX_ROWS = 1_000_000  # data rows: engine/config.py's MAX_SAMPLES (that module imports this one's)
 MAX_FEATURES = 1000  # feature columns
@@ -36,6 +36,8 @@ MAX_CELLS = 20_000_000  # rows x columns: 160 MB of float64 features
 MAX_CLASSES = 100  # distinct labels; more is an ID, a name or a measurement, not a class
 CONTINUOUS = 20  # more distinct numeric labels than this, mostly not whole, are a measurement
 MAX_LINE = 1_000_000  # characters in one line of the file
+#: the largest feature value in size: standardising squares it, and 1e154 squared overflows
+MAX_ABS_VALUE = 1e150
 _CHUNK = 4096  # rows turned into numbers at a time
 
 # After the file's last line the reader is fed one more: a mark and a quote. If the file
@@ -167,6 +169,9 @@ def _bad_cell(name: str, row_no: int, column: int, header: str, cell: str) -> Da
         spelled = cell.lower().lstrip("+-") in ("inf", "infinity", "nan")
         overflow = "" if spelled else " (too large: it overflows to infinity)"
         return DataError(f"{where}: must be a finite number, got {_shown(cell)}{overflow}")
+    if abs(value) > MAX_ABS_VALUE:
+        return DataError(f"{where}: {_shown(cell)} is too large to train on (at most {MAX_ABS_VALUE:g} in size: "
+                         "its square overflows); rescale the column")
     return None
 
 
@@ -421,7 +426,8 @@ class _Reader:
         except ValueError:
             self._settle()
             raise self._first_bad_cell() from None
-        finite = np.isfinite(block)
+        with np.errstate(invalid="ignore"):
+            finite = np.abs(block) <= MAX_ABS_VALUE  # False for NaN and infinities too
         if not finite.all():
             self._settle()
             i, f = np.argwhere(~finite)[0]

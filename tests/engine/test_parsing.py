@@ -287,3 +287,15 @@ def test_loading_holds_no_table_of_strings(tmp_path):
     np.testing.assert_array_equal(ds.X, X)
     assert ds.X.nbytes + ds.y.nbytes == 2_000_000
     assert peak < 8_000_000, f"peak {peak:,} bytes"  # the reader that kept every cell as text peaked at ~33 MB
+
+
+@pytest.mark.parametrize("cell", ["1e300", "-2.5e151"])
+def test_a_value_too_large_to_train_on_is_named_by_row_and_column(tmp_path, cell):
+    rows = "".join(f"{i},{i + 1},{'xy'[i % 2]}\n" for i in range(6))
+    path = text_file(tmp_path, f"a,b,label\n{rows}5,{cell},x\n", name="huge.csv")
+    with pytest.raises(DataError) as caught:
+        load_csv(path)
+    assert str(caught.value) == (f"huge.csv: row 8, column 2 ('b'): '{cell}' is too large to train on "
+                       "(at most 1e+150 in size: its square overflows); rescale the column")
+    ok = text_file(tmp_path, f"a,b,label\n{rows}5,1e150,x\n", name="ok.csv")
+    assert load_csv(ok).X[-1, 1] == 1e150
