@@ -275,3 +275,21 @@ def test_a_big_set_is_drawn_as_a_fixed_sample_one_scatter_per_class(qtbot):
     view.update_snapshot(snap)
     wrong = snap.boundary.train_pred != s.split.y_train
     assert view.marked()[0] == set(np.flatnonzero(wrong).tolist()) & set(first.tolist())
+
+
+def test_a_long_curve_is_drawn_with_a_thin_pen_and_a_short_one_as_styled(qtbot):
+    import pyqtgraph as pg
+
+    from gui.plots import style
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    curve = plot.plot(pen=pg.mkPen("#0072B2", width=2))
+    x = np.arange(style.LONG_CURVE + 1, dtype=float)
+    style.set_curve(curve, x[:10], x[:10])
+    assert curve.opts["pen"].widthF() == 2
+    style.set_curve(curve, x, x)
+    assert curve.opts["pen"].widthF() == 1 and curve.opts["pen"].color() == pg.mkColor("#0072B2")
+    style.set_curve(curve, x[:10], x[:10])  # a new run starts short again
+    assert curve.opts["pen"].widthF() == 2
+    np.testing.assert_array_equal(curve.getData()[1], x[:10])
