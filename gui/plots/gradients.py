@@ -159,16 +159,17 @@ class GradientFlowView(View):
         g = snap.history.grad_mean_abs
         if len(g) != self._epochs_drawn and g.shape[1] == len(self.curves):
             self._epochs_drawn = len(g)
-            x = snap.history.epochs.astype(float)
+            x = snap.history.epochs
             if len(x):
                 self.x_range.update(float(x[-1]))
+            ranges = []
             for i, curve in enumerate(self.curves):
                 y = g[:, i]
-                ok = y > 0  # log axis: zero gradients (dead, symmetric) cannot be drawn
-                style.set_curve(curve, x[ok], y[ok])
-            positive = g[np.isfinite(g) & (g > 0)]
-            if positive.size:
-                self.time_range.update(float(positive.min()), float(positive.max()))
+                # log axis: zero gradients (dead, symmetric) cannot be drawn: gaps
+                ranges.append(style.set_curve(curve, x, y, positive=True).value_range(y))
+            ranges = [r for r in ranges if r is not None]
+            if ranges:
+                self.time_range.update(min(r[0] for r in ranges), max(r[1] for r in ranges))
         if snap.layers:
             values = np.array([s.grad_mean_abs for s in snap.layers])
             finite = np.isfinite(values) & (values > 0)

@@ -64,6 +64,7 @@ class LossView(View):
         self._epochs_drawn = -1
         self._last = None
         self._symbol = None
+        self._has_val = True
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -76,7 +77,7 @@ class LossView(View):
 
     def set_context(self, config: Config, split: Split) -> None:
         self.x_range.reset(config.train.epochs)
-        has_val = len(split.y_val) > 0
+        has_val = self._has_val = len(split.y_val) > 0
         self.val_loss.setVisible(has_val)
         self.val_acc.setVisible(has_val)
 
@@ -90,7 +91,7 @@ class LossView(View):
 
     def _draw(self, h: History) -> None:
         self._epochs_drawn = len(h.epochs)
-        x = h.epochs.astype(float)
+        x = h.epochs
         if len(x):
             self.x_range.update(float(x[-1]))
             for ghost in self.ghost_loss + self.ghost_acc:
@@ -103,15 +104,14 @@ class LossView(View):
                 curve.setSymbolSize(7)
                 curve.setSymbolBrush(curve.opts["pen"].color())
                 curve.setSymbolPen(curve.opts["pen"].color())
-        style.set_curve(self.train_loss, x, h.train_loss)
+        ranges = [style.set_curve(self.train_loss, x, h.train_loss).value_range(h.train_loss)]
         style.set_curve(self.train_acc, x, h.train_accuracy)
-        if np.isfinite(h.val_loss).any():
-            style.set_curve(self.val_loss, x, h.val_loss)
+        if self._has_val:
+            ranges.append(style.set_curve(self.val_loss, x, h.val_loss).value_range(h.val_loss))
             style.set_curve(self.val_acc, x, h.val_accuracy)
-        losses = np.concatenate([h.train_loss, h.val_loss])
-        losses = losses[np.isfinite(losses)]
-        if len(losses):
-            self.loss_range.update(float(losses.min()), float(losses.max()))
+        ranges = [r for r in ranges if r is not None]
+        if ranges:  # from the decimators' bins: no pass over the whole history per frame
+            self.loss_range.update(min(r[0] for r in ranges), max(r[1] for r in ranges))
 
     def reset(self, keep_ghost: bool = True) -> None:
         pairs = [(self.ghost_loss[0], self.train_loss), (self.ghost_loss[1], self.val_loss),

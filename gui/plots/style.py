@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from ..plaintext import escape
+from .decimate import PeakDecimator
 
 if TYPE_CHECKING:
     import numpy as np
@@ -122,21 +123,28 @@ class StickyRange:
 LONG_CURVE = 400  # points; beyond this a curve is peak-downsampled to the screen
 
 
-def set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
-    """setData, with peak downsampling switched on only for long curves, and a long curve
-    drawn with a 1-pixel pen.
+def set_curve(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray, positive: bool = False) -> PeakDecimator:
+    """Draw a growing series: past ``2 * MAX_BINS`` points, as the min/max of bins kept
+    up to date incrementally (gui/plots/decimate.py), so a frame's cost does not grow with
+    the run; non-finite values (and, with ``positive``, values <= 0, for a log axis) are
+    gaps. Returns the curve's decimator (its ``value_range`` is the series' range, cheaply).
 
-    pyqtgraph's automatic downsampling drops every point of a short curve
-    when the x range is much wider than the data (early in a long run). Qt draws
-    a 1-pixel line on a fast path and a wider one several times slower: a curve of
-    thousands of epochs fills its pixels either way, so past ``LONG_CURVE`` points
-    it is drawn thin (the loss view painted in 18 ms a frame at 4,000 epochs with
-    2-pixel pens, measured with every view on screen).
+    Peak downsampling to the screen is switched on only for long curves: pyqtgraph's
+    automatic downsampling drops every point of a short curve when the x range is much
+    wider than the data (early in a long run). Qt draws a 1-pixel line on a fast path
+    and a wider one several times slower: a curve of thousands of epochs fills its pixels
+    either way, so past ``LONG_CURVE`` points it is drawn thin (the loss view painted in
+    18 ms a frame at 4,000 epochs with 2-pixel pens, measured with every view on screen).
     """
+    dec = getattr(curve, "_lab_decimator", None)
+    if dec is None or dec.positive != positive:
+        dec = curve._lab_decimator = PeakDecimator(positive=positive)
     long = len(x) > LONG_CURVE
     curve.setDownsampling(auto=long, method="peak")
     _thin_when_long(curve, long)
-    curve.setData(x, y)
+    xs, ys = dec(x, y)
+    curve.setData(xs, ys, connect="finite")
+    return dec
 
 
 def _thin_when_long(curve: pg.PlotDataItem, long: bool) -> None:
