@@ -1,6 +1,6 @@
-"""Training throughput of our Session against PyTorch eager on the same workloads.
+"""Training throughput of our Session against PyTorch eager and a hand-fused NumPy step.
 
-    python benchmarks/run.py [--quick] [--no-torch] [--blocks N] [--duration S]
+    python benchmarks/run.py [--quick] [--no-torch] [--no-fused] [--blocks N] [--duration S]
                              [--workload KEY ...] [--json out.json]
 
 For every workload (benchmarks/workloads.py) in float64 and float32 it counts
@@ -15,8 +15,17 @@ PyTorch (CPU eager, 2 threads) trains the same workload in a peer process
 process; our BLAS pool is limited to 2 threads with threadpoolctl. The sides
 take turns block by block (ours off, ours diag, ours every, torch; again ...),
 each block a fixed time after a warm-up; a rate is the median over blocks, a
-ratio the median of the per-block ratios. Last, the decision-boundary grid:
+ratio the median of the per-block ratios. Then the training step itself
+against the hand-fused NumPy step of benchmarks/fused.py (same network, same
+optimiser, same batches; in this process, under the same BLAS limit): for each
+of its workloads (fused.FUSED_WORKLOADS) our bare training (mode off) and the
+fused loop take turns block by block, the fused loop taking as many steps as
+ours just took (the two stay on the same trajectory), and the ratio
+ours/fused is the median of the per-block ratios (target 0.9). Last, the decision-boundary grid:
 150x150 points through a trained 2-16-16-2 network.
+
+``--workload KEY`` picks from both lists: a key of workloads.py runs against
+PyTorch, a key of fused.py against the fused step (a key in both, both).
 
 A benchmark to read, not a test: it prints PASS/MISS against the targets and
 always exits 0 when it ran.
@@ -41,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
+from benchmarks import fused  # noqa: E402
 from benchmarks.workloads import WORKLOADS, build_session  # noqa: E402
 from engine import datasets  # noqa: E402
 
@@ -61,9 +71,9 @@ class OurRunner:
     all modes and the PyTorch peer can take turns without threads.
     """
 
-    def __init__(self, key: str, dtype: str, mode: str):
+    def __init__(self, key: str, dtype: str, mode: str, build=build_session):
         self.key, self.dtype, self.mode = key, dtype, mode
-        self.session = build_session(key, dtype, epoch_diagnostics=mode != "off")
+        self.session = build(key, dtype, epoch_diagnostics=mode != "off")
         self.session.want_diagnostics = mode != "off"
         self.session.snapshot_every = 1
         self.run = self.session.run()
@@ -228,6 +238,77 @@ def measure(key: str, dtype: str, blocks: int, seconds: float, peer: TorchPeer |
     return row
 
 
+@dataclass
+class FusedRow:
+    """One fused workload in one dtype: our bare training against the hand-fused step."""
+
+    key: str
+    dtype: str
+    target: float
+    ours: list = field(default_factory=list)
+    fused: list = field(default_factory=list)
+
+    def ratio(self) -> float | None:
+        pairs = [a / b for a, b in zip(self.ours, self.fused)]
+        return statistics.median(pairs) if pairs else None
+
+    def verdict(self) -> str:
+        r = self.ratio()
+        return "skipped" if r is None else ("PASS" if r >= self.target else "MISS")
+
+    def to_dict(self) -> dict:
+        return {"workload": self.key, "title": fused.FUSED_WORKLOADS[self.key].title, "dtype": self.dtype,
+                "ours_steps_per_second": statistics.median(self.ours),
+                "fused_steps_per_second": statistics.median(self.fused), "ratio": self.ratio(),
+                "target": self.target, "verdict": self.verdict(), "blocks": {"ours": self.ours, "fused": self.fused}}
+
+
+def measure_fused(key: str, dtype: str, blocks: int, seconds: float) -> FusedRow:
+    """Our bare training (mode off, one snapshot per block) and the fused loop, block by block,
+    in lockstep: each block the fused loop takes as many steps as ours just took, so both
+    sides time the same stretch of the same trajectory (the cost of a step changes as a
+    run goes on: e.g. Adam's averages of units that stopped learning pass through the slow
+    subnormal numbers on their way to zero)."""
+    row = FusedRow(key, dtype, fused.FUSED_WORKLOADS[key].target)
+    ours = OurRunner(key, dtype, "off", build=fused.build_session)
+    s = ours.session
+    ref = fused.FusedRunner.of(key, dtype)
+
+    def ours_block(steps: int) -> tuple[int, float]:
+        s.snapshot_every = steps  # the run yields at the next multiple of it
+        step0, start = s.step, time.perf_counter()
+        ours._next()
+        return s.step - step0, time.perf_counter() - start
+
+    steps, warm = 1, max(0.1, seconds / 2)
+    while True:  # warm up both sides, doubling the block until it takes a measurable time
+        done, took = ours_block(steps)
+        ref.train(done)
+        if took >= warm / 4:
+            break
+        steps *= 2
+    steps = max(1, round(done * seconds / took))
+    for _ in range(blocks):
+        done, took = ours_block(steps)
+        start = time.perf_counter()
+        ref.train(done)
+        row.ours.append(done / took)
+        row.fused.append(done / (time.perf_counter() - start))
+    return row
+
+
+FUSED_HEADER = f"{'workload':<18} {'dtype':<7} {'ours':>9} {'fused':>9} {'ours/fused':>10}  target"
+
+
+def _rate(value: float) -> str:
+    return f"{value:>9,.1f}" if value < 100 else f"{value:>9,.0f}"
+
+
+def print_fused_row(row: FusedRow) -> None:
+    print(f"{row.key:<18} {row.dtype:<7} {_rate(statistics.median(row.ours))} {_rate(statistics.median(row.fused))} "
+          f"{_ratio(row.ratio()):>10}  {row.target:g}x {row.verdict()}", flush=True)
+
+
 def _fmt(value: float | None, width: int = 9) -> str:
     return f"{value:>{width},.0f}" if value is not None else f"{'-':>{width}}"
 
@@ -259,18 +340,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="2 blocks of 0.25 s per measurement: the whole run in well under a minute")
     parser.add_argument("--no-torch", action="store_true", help="measure our side only (ratios skipped)")
+    parser.add_argument("--no-fused", action="store_true", help="skip the comparison with the hand-fused step")
     parser.add_argument("--blocks", type=int, help="interleaved blocks per measurement (default 3, quick 2)")
     parser.add_argument("--duration", type=float, metavar="SECONDS",
                         help="length of one block in seconds (default 1.0, quick 0.25)")
-    parser.add_argument("--workload", action="append", choices=list(WORKLOADS), metavar="KEY",
-                        help=f"only this workload (repeatable): {', '.join(WORKLOADS)}")
+    choices = list(WORKLOADS) + [k for k in fused.FUSED_WORKLOADS if k not in WORKLOADS]
+    parser.add_argument("--workload", action="append", choices=choices, metavar="KEY",
+                        help=f"only this workload (repeatable): {', '.join(choices)}")
     parser.add_argument("--json", metavar="PATH", help="also write every number measured here")
     args = parser.parse_args(argv)
     blocks = args.blocks or (2 if args.quick else 3)
     seconds = args.duration or (0.25 if args.quick else 1.0)
     if blocks < 1 or seconds <= 0:
         parser.error("--blocks must be at least 1 and --duration positive")
-    keys = args.workload or list(WORKLOADS)
+    keys = [k for k in args.workload if k in WORKLOADS] if args.workload else list(WORKLOADS)
+    fused_keys = [] if args.no_fused else (
+        [k for k in args.workload if k in fused.FUSED_WORKLOADS] if args.workload else list(fused.FUSED_WORKLOADS))
 
     env = environment()
     peer, peer_line = start_peer(not args.no_torch)
@@ -278,33 +363,46 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ours: BLAS limited to {BLAS_THREADS} threads (threadpoolctl); {peer_line}")
     print(f"{blocks} block(s) of {seconds:g} s per measurement ('every': {seconds / 2:g} s), interleaved; "
           "steps per second, medians over blocks\n")
-    print(HEADER)
-    rows = []
+    rows, fused_rows = [], []
     started = time.perf_counter()
     try:
         with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+            if keys:
+                print(HEADER)
             for key in keys:
                 for dtype in DTYPES:
                     rows.append(measure(key, dtype, blocks, seconds, peer))
                     print_row(rows[-1])
+            if fused_keys:
+                print("\nThe training step against a hand-fused NumPy step (benchmarks/fused.py): steps per second "
+                      "of our bare training (diagnostics off) and of the fused loop, same BLAS limit")
+                print(FUSED_HEADER)
+            for key in fused_keys:
+                for dtype in DTYPES:
+                    fused_rows.append(measure_fused(key, dtype, blocks, seconds))
+                    print_fused_row(fused_rows[-1])
             grid = {dtype: boundary_times(dtype, 10 if args.quick else 40) for dtype in DTYPES}
     finally:
         if peer is not None:
             peer.close()
 
-    print(f"\nK: snapshot_every in 'diag' (measured "
-          f"{min(statistics.median(r.snaps_per_second) for r in rows):.0f}-"
-          f"{max(statistics.median(r.snaps_per_second) for r in rows):.0f} snapshots/s)")
+    if rows:
+        print(f"\nK: snapshot_every in 'diag' (measured "
+              f"{min(statistics.median(r.snaps_per_second) for r in rows):.0f}-"
+              f"{max(statistics.median(r.snaps_per_second) for r in rows):.0f} snapshots/s)")
     print(f"\nDecision-boundary grid {BOUNDARY_RESOLUTION}x{BOUNDARY_RESOLUTION} through a trained 2-16-16-2 "
           "(median ms): predict_proba / Session.boundary (adds train and val predictions)")
     for dtype, ms in grid.items():
         print(f"  {dtype}: {ms['predict_proba']:6.2f} ms / {ms['session_boundary']:6.2f} ms")
 
-    print("\nTargets (ours with diagnostics off / PyTorch; boundary in float32):")
+    print("\nTargets (ours with diagnostics off / PyTorch, and / the fused step; boundary in float32):")
     for key in keys:
         for row in (r for r in rows if r.key == key):
             print(f"  {row.verdict():<7} {key:<18} {row.dtype:<7} >= {row.target:g}x  "
                   f"(measured {_ratio(row.ratio()).strip()})")
+    for row in fused_rows:
+        print(f"  {row.verdict():<7} {row.key:<18} {row.dtype:<7} >= {row.target:g}x of the fused step  "
+              f"(measured {_ratio(row.ratio()).strip()})")
     grid_ms = grid["float32"]["session_boundary"]
     print(f"  {'PASS' if grid_ms < BOUNDARY_TARGET_MS else 'MISS':<7} boundary grid float32 < "
           f"{BOUNDARY_TARGET_MS:g} ms  (measured {grid_ms:.2f} ms)")
@@ -315,7 +413,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "environment": env, "torch": peer_line, "blas_threads": BLAS_THREADS, "blocks": blocks,
-            "block_seconds": seconds, "rows": [r.to_dict() for r in rows], "boundary_ms": grid,
+            "block_seconds": seconds, "rows": [r.to_dict() for r in rows],
+            "fused": [r.to_dict() for r in fused_rows], "boundary_ms": grid,
         }, indent=1))
     return 0
 

@@ -1,5 +1,12 @@
 """Activation functions: each a small class with ``forward(z)`` and ``derivative(z)``.
 
+The training pass calls ``forward_into(z, out)`` (sigmoid, tanh, ReLU and
+identity write into ``out``; by default it returns ``forward(z)``, a new
+array, so callers use what is returned) and ``backprop(delta, z, a, work)``,
+which multiplies dL/da by f'(z) in place (by default ``delta *= grad(z, a)``),
+with allocation-free forms for the same four. A new activation needs only
+``forward`` and ``derivative``.
+
 The registry ``ACTIVATIONS`` maps a name to its class; the GUI fills its combo
 boxes from it, so adding an activation means adding one class to the tuple at
 the bottom. Every function is written to stay finite for any finite input.
@@ -58,6 +65,8 @@ class Activation:
     rectifier: ClassVar[bool] = False
     #: One sentence for a tooltip.
     description: ClassVar[str] = ""
+    #: The dtype of the ``work`` array ``backprop`` wants (None: the network's float dtype).
+    work_dtype: ClassVar[type | None] = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -78,12 +87,21 @@ class Activation:
     def forward(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """f(z), written into ``out`` (z's shape) where the subclass can; use what is returned."""
+        return self.forward(z)
+
     def derivative(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """f'(z), given a = f(z) already computed (subclasses may reuse it)."""
         return self.derivative(z)
+
+    def backprop(self, delta: np.ndarray, z: np.ndarray, a: np.ndarray, work: np.ndarray) -> None:
+        """delta *= f'(z) in place (dL/da to dL/dz), given a = f(z); ``work`` is scratch of z's
+        shape, of ``work_dtype``."""
+        delta *= self.grad(z, a)
 
     @property
     def max_derivative(self) -> float:
@@ -115,8 +133,15 @@ class Identity(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return z.copy()
 
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.copyto(out, z)
+        return out
+
     def derivative(self, z: np.ndarray) -> np.ndarray:
         return np.ones_like(z)
+
+    def backprop(self, delta: np.ndarray, z: np.ndarray, a: np.ndarray, work: np.ndarray) -> None:
+        pass  # f' = 1
 
     max_derivative = 1.0
 
@@ -136,6 +161,9 @@ class Sigmoid(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return sigmoid(z)
 
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return sigmoid(z, out)
+
     def derivative(self, z: np.ndarray) -> np.ndarray:
         s = sigmoid(z)
         return s * (1.0 - s)
@@ -144,6 +172,11 @@ class Sigmoid(Activation):
         d = 1.0 - a
         d *= a
         return d
+
+    def backprop(self, delta: np.ndarray, z: np.ndarray, a: np.ndarray, work: np.ndarray) -> None:
+        np.subtract(1.0, a, out=work)
+        work *= a
+        delta *= work
 
     max_derivative = 0.25
 
@@ -163,12 +196,20 @@ class Tanh(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
 
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.tanh(z, out=out)
+
     def derivative(self, z: np.ndarray) -> np.ndarray:
         t = np.tanh(z)
         return 1.0 - t * t
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return 1.0 - a * a
+
+    def backprop(self, delta: np.ndarray, z: np.ndarray, a: np.ndarray, work: np.ndarray) -> None:
+        np.multiply(a, a, out=work)
+        np.subtract(1.0, work, out=work)
+        delta *= work
 
     max_derivative = 1.0
 
@@ -188,11 +229,20 @@ class ReLU(Activation):
     def forward(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0.0)
 
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0.0, out=out)
+
     def derivative(self, z: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
 
     def grad(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return (z > 0).astype(z.dtype)
+
+    work_dtype = np.bool_  # a mask: an eighth of the memory a float64 f'(z) would take
+
+    def backprop(self, delta: np.ndarray, z: np.ndarray, a: np.ndarray, work: np.ndarray) -> None:
+        np.greater(z, 0.0, out=work)
+        delta *= work  # times 1.0 or 0.0, as with grad's astype
 
     max_derivative = 1.0
 

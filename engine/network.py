@@ -8,6 +8,19 @@ gradient that reaches each layer. The model contract is micrograd's:
 Shapes: a batch X is (n, d); layer l has W_l of shape (fan_in, fan_out) and
 b_l of shape (fan_out,), and computes z_l = a_{l-1} W_l + b_l, a_l = f_l(z_l).
 The last layer's z is the logits; the output head turns them into a loss.
+
+Storage, for speed (the training step is a few dozen NumPy calls; see
+benchmarks/fused.py for the hand-fused reference it is measured against):
+
+- every weight, then every bias, lives in one flat vector, and so does every
+  gradient: each Parameter's ``value`` and ``grad`` are views into them, so an
+  optimiser updates all parameters in a handful of calls over one vector
+  (engine/optimizers.py finds the vector from the views);
+- a kept pass (``forward(X)`` with ``keep``, and ``backward``) writes z, a and
+  dL/dz into buffers allocated for its batch size and reused by the next kept
+  pass of that size (one size is kept at a time, so memory stays one pass),
+  with every NumPy call given out=. So ``zs``, ``activations`` and ``deltas``
+  are overwritten by the next kept pass: read them (or copy) before it.
 """
 
 from __future__ import annotations
@@ -53,13 +66,14 @@ class Layer:
     """
 
     def __init__(self, index: int, fan_in: int, fan_out: int, activation: Activation | None,
-                 dtype: DTypeLike):
+                 dtype: DTypeLike, W: Parameter | None = None, b: Parameter | None = None):
         self.index = index
         self.fan_in = fan_in
         self.fan_out = fan_out
         self.activation = activation
-        self.W = Parameter(f"W{index}", np.zeros((fan_in, fan_out), dtype), np.zeros((fan_in, fan_out), dtype))
-        self.b = Parameter(f"b{index}", np.zeros(fan_out, dtype), np.zeros(fan_out, dtype), regularize=False)
+        shape = (fan_in, fan_out)
+        self.W = W or Parameter(f"W{index}", np.zeros(shape, dtype), np.zeros(shape, dtype))
+        self.b = b or Parameter(f"b{index}", np.zeros(fan_out, dtype), np.zeros(fan_out, dtype), regularize=False)
 
     @property
     def is_output(self) -> bool:
@@ -68,6 +82,54 @@ class Layer:
     def __repr__(self) -> str:
         f = "logits" if self.activation is None else repr(self.activation)
         return f"Dense({self.fan_in} -> {self.fan_out}, {f})"
+
+
+def _flat_parameters(widths: list[int], dtype: np.dtype) -> list[tuple[Parameter, Parameter]]:
+    """(W, b) per layer, every one a view into one flat vector of values and one of
+    gradients: all weights first, then all biases (so the penalised ones are one run)."""
+    shapes = [(widths[i], widths[i + 1]) for i in range(len(widths) - 1)]
+    sizes = [m * n for m, n in shapes] + [n for _, n in shapes]
+    values, grads = np.zeros(sum(sizes), dtype), np.zeros(sum(sizes), dtype)
+    starts = np.cumsum([0, *sizes]).tolist()
+    views = [(values[a:b], grads[a:b]) for a, b in zip(starts[:-1], starts[1:])]
+    L = len(shapes)
+    return [(Parameter(f"W{i + 1}", views[i][0].reshape(shapes[i]), views[i][1].reshape(shapes[i])),
+             Parameter(f"b{i + 1}", views[L + i][0], views[L + i][1], regularize=False))
+            for i in range(L)]
+
+
+class _Pass:
+    """The buffers of a kept pass over n samples: z, a and dL/dz per layer, one work array
+    (shared by the hidden layers' derivatives, one at a time), and what the loops read."""
+
+    __slots__ = ("n", "zs", "activations", "deltas", "delta_buffers", "forward", "backward", "ones")
+
+    def __init__(self, n: int, layers: list[Layer], dtype: np.dtype):
+        self.n = n
+        self.zs = [np.empty((n, layer.fan_out), dtype) for layer in layers]
+        hidden = layers[:-1]
+        self.activations: list[np.ndarray] = [None] + [np.empty((n, layer.fan_out), dtype) for layer in hidden]
+        self.delta_buffers = [np.empty((n, layer.fan_out), dtype) for layer in layers]
+        self.deltas = list(self.delta_buffers)  # what backward hands out (the last may be the caller's)
+        size = n * max([layer.fan_out for layer in hidden], default=0)
+        shared: dict = {}  # one work array per dtype the derivatives want
+
+        def work(layer: Layer) -> np.ndarray:
+            kind = np.dtype(layer.activation.work_dtype or dtype)
+            if kind not in shared:
+                shared[kind] = np.empty(size, kind)
+            return shared[kind][:n * layer.fan_out].reshape(n, layer.fan_out)
+
+        #: forward: per layer (W, b, f or None, z, a buffer or None)
+        self.forward = [(layer.W, layer.b, layer.activation, z, a)
+                        for layer, z, a in zip(layers, self.zs, self.activations[1:] + [None])]
+        #: backward, from the last layer down: (index, W, b, and for the layer below: its
+        #: activation, its z, its delta buffer, a work array), the first layer's last four None
+        self.backward = [(i, layer.W, layer.b) + ((layers[i - 1].activation, self.zs[i - 1],
+                                                    self.delta_buffers[i - 1], work(layers[i - 1])) if i else
+                                                   (None, None, None, None))
+                         for i, layer in reversed(list(enumerate(layers)))]
+        self.ones = ones(n, dtype)
 
 
 class Network:
@@ -138,14 +200,16 @@ class Network:
         self.bias_value = float(bias_value)
         widths = [self.n_inputs, *hidden, self.n_outputs]
         self.layers = [
-            Layer(i + 1, widths[i], widths[i + 1], acts[i] if i < len(hidden) else None, self.dtype)
-            for i in range(len(widths) - 1)
+            Layer(i + 1, widths[i], widths[i + 1], acts[i] if i < len(hidden) else None, self.dtype, W, b)
+            for i, (W, b) in enumerate(_flat_parameters(widths, self.dtype))
         ]
         self._params = [p for layer in self.layers for p in (layer.W, layer.b)]
+        self._grad = self._params[0].grad.base  # the flat vector of every gradient
         # Filled by forward / backward:
         self.zs: list[np.ndarray] = []  # pre-activations, one per layer (last = logits)
         self.activations: list[np.ndarray] = []  # a_0 = X, a_1 ... a_{L-1} (hidden outputs)
         self.deltas: list[np.ndarray] = []  # dL/dz per layer, same order as zs
+        self._pass: _Pass | None = None  # the buffers of the last kept pass
         self.seed = int(seed)
         self.initialize(self.seed)
 
@@ -169,8 +233,7 @@ class Network:
         return list(self._params)
 
     def zero_grad(self) -> None:
-        for p in self._params:
-            p.grad.fill(0.0)
+        self._grad.fill(0.0)
 
     def get_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Copies of (W, b) per layer."""
@@ -202,23 +265,31 @@ class Network:
         """Logits for a batch X (n, n_inputs).
 
         With ``keep`` (the default) every z and a is stored for ``backward``
-        and the probes; ``keep=False`` is for prediction only.
+        and the probes, in buffers reused by the next kept pass of the same
+        size (the returned logits are ``zs[-1]``); ``keep=False`` is for
+        prediction only and allocates what it returns.
         """
         a = X if X.dtype == self.dtype else np.asarray(X, dtype=self.dtype)
-        if keep:
-            zs = self.zs = []
-            acts = self.activations = [a]
-        for layer in self.layers:
-            z = a @ layer.W.value
-            z += layer.b.value
-            if layer.activation is None:
-                a = z
-            else:
-                a = layer.activation.forward(z)
-            if keep:
-                zs.append(z)
-                if layer.activation is not None:
-                    acts.append(a)
+        if not keep:
+            for layer in self.layers:
+                z = a @ layer.W.value
+                z += layer.b.value
+                a = z if layer.activation is None else layer.activation.forward(z)
+            return a
+        buf = self._pass
+        if buf is None or buf.n != a.shape[0]:  # buffers for this batch size (one size kept at a time)
+            buf = self._pass = _Pass(a.shape[0], self.layers, self.dtype)
+        acts = buf.activations
+        acts[0] = a
+        i = 0
+        for W, b, f, z, out in buf.forward:
+            np.matmul(a, W.value, out=z)
+            z += b.value
+            if f is not None:
+                i += 1
+                z = acts[i] = f.forward_into(z, out)  # into out where the activation can
+            a = z
+        self.zs, self.activations = buf.zs, acts
         return a
 
     def backward(self, dlogits: np.ndarray) -> None:
@@ -228,25 +299,28 @@ class Network:
         delta_{l-1} = (delta_l W_l^T) * f'_{l-1}(z_{l-1}).
         ``deltas[l]`` keeps dL/dz of every layer (the gradient reaching it).
         """
+        n = dlogits.shape[0]
+        buf = self._pass
+        if buf is None or buf.n != n or self.zs is not buf.zs:
+            raise ValueError(f"backward needs the kept forward pass of this batch ({n} rows) first")
+        deltas, acts = buf.deltas, self.activations
+        col_sums = buf.ones if dlogits.dtype == self.dtype else ones(n, dlogits.dtype)
         delta = dlogits
-        deltas = [None] * len(self.layers)
-        for i in range(len(self.layers) - 1, -1, -1):
-            layer = self.layers[i]
+        for i, W, b, f, z, back, work in buf.backward:
             deltas[i] = delta
-            a_prev = self.activations[i]
-            np.matmul(a_prev.T, delta, out=layer.W.grad)
-            np.matmul(ones(delta.shape[0], delta.dtype), delta, out=layer.b.grad)  # column sums via BLAS
-            if i > 0:
-                below = self.layers[i - 1]
-                back = delta @ layer.W.value.T
-                back *= below.activation.grad(self.zs[i - 1], self.activations[i])
+            a = acts[i]
+            np.matmul(a.T, delta, out=W.grad)
+            np.matmul(col_sums, delta, out=b.grad)  # column sums via BLAS
+            if f is not None:
+                np.matmul(delta, W.value.T, out=back)
+                f.backprop(back, z, a, work)
                 delta = back
         self.deltas = deltas
 
     def loss_and_backward(self, X: np.ndarray, targets: np.ndarray, reduction: str = "mean") -> float:
         """One forward and backward pass; returns the batch loss."""
         logits = self.forward(X)
-        loss, dlogits = self.head.loss_and_grad(logits, targets, reduction)
+        loss, dlogits = self.head.loss_and_grad(logits, targets, reduction, out=self._pass.delta_buffers[-1])
         self.backward(dlogits)
         return loss
 

@@ -321,7 +321,7 @@ class Session:
         draw, spe, fallback = self._batches.draw, self.steps_per_epoch, self._fallback
         if spe == 1 and look_ahead is None and not fallback.follows:
             fallback.follow(net, opt)  # every step ends an epoch: keep the previous buffer instead of copies
-        diagnostics = self.epoch_diagnostics
+        diagnostics, isfinite = self.epoch_diagnostics, math.isfinite
         copy_before = until - 1 if self.want_diagnostics and not one_epoch else -1
         if one_epoch and self.want_diagnostics:
             copy_before = self.step + spe - self._pos - 1
@@ -336,7 +336,7 @@ class Session:
                     return False  # the last epoch's evaluation is of w, so it cannot reuse this pass
                 look_ahead()
             loss = loss_and_backward(Xb, Tb, reduction)
-            if not math.isfinite(loss):
+            if not isfinite(loss):
                 self._bad_loss = loss
                 self._bad_epoch = self.epoch if pos == 0 and self.epoch > 0 else self.epoch + 1
                 return False
