@@ -71,6 +71,7 @@ def all_views_window(size: tuple[int, int], workload: str = "default"):
     w.removeDockWidget(w.docks["diagnostics"])
     w.splitDockWidget(w.docks["activations"], w.docks["diagnostics"], Qt.Horizontal)
     w.docks["diagnostics"].show()
+    w.speed_slider.setValue(w.speed_slider.maximum())  # full speed (the app starts at 150 steps/s)
     return w
 
 
@@ -78,10 +79,7 @@ def window_rate(seconds: float, size: tuple[int, int], screenshot: str | None = 
                 workload: str = "default") -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from gui.menus import SPEEDS
-
     w = all_views_window(size, workload)
-    w.speed_slider.setValue(len(SPEEDS) - 1)  # full speed
     loop = QEventLoop()  # a loop of its own: quitting it leaves the application usable
     marks: dict = {}
     gaps: list[float] = []
