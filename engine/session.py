@@ -150,6 +150,7 @@ class Session:
         self.last_boundary_seconds = 0.0
         self._paused = False
         self._stop = False
+        self._interrupt = False  # end the current period at the next step, with a snapshot
         self._step_requests = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -213,6 +214,11 @@ class Session:
         return self._history.freeze()
 
     # -- controls (thread-safe: they only set flags) ---------------------------------
+    def interrupt(self) -> None:
+        """End the steps under way at the next step, with a snapshot (from any thread): a new
+        pace then holds at once instead of after the current period."""
+        self._interrupt = True
+
     def restart_rate(self) -> None:
         """Measure ``steps_per_second`` afresh from now (the pace has changed)."""
         self._rate = 0.0
@@ -296,7 +302,8 @@ class Session:
                     self._step_requests = max(0, self._step_requests - 1)
                 if self._pos == 0:
                     yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
-            elif self.step == until:
+            elif self.step == until or self._interrupt:
+                self._interrupt = False
                 live = self.live_boundary_resolution if self.boundary_resolution else None
                 yield self.snapshot(self.want_diagnostics, live or self.boundary_resolution)
 
@@ -355,7 +362,7 @@ class Session:
                     return True
             else:
                 self._pos = pos + 1
-            if self.step >= until or self._stop or (self._paused and not one_epoch):
+            if self.step >= until or self._stop or ((self._paused or self._interrupt) and not one_epoch):
                 return True
 
     # -- epochs: metrics and history ----------------------------------------------------------

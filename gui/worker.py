@@ -159,6 +159,7 @@ class TrainingWorker(QObject):
         self.max_steps_per_second = max_steps_per_second
         self._speed_changed = True
         self.session.restart_rate()
+        self.session.interrupt()  # the period under way (up to 1/30 s of full speed) ends now
         if max_steps_per_second:
             self.session.snapshot_every = max(1, int(max_steps_per_second * TARGET_INTERVAL))
 

@@ -403,3 +403,25 @@ def test_bad_combinations_name_the_field():
         Session(Config.from_dict({"data": {"name": "iris"}, "model": {"output": "sigmoid"}}))
     with pytest.raises(ConfigError, match="data.features"):
         Session(Config.from_dict({"data": {"name": "moons", "features": [0, 3]}}))
+
+
+def test_an_interrupt_ends_the_period_at_the_next_step_with_a_snapshot():
+    s = Session(Config.from_dict({"data": {"name": "moons", "n_samples": 200}, "model": {"hidden": [4]},
+                                  "train": {"epochs": 10**6}}))
+    s.snapshot_every = 10**6  # a period of a million steps (about a minute)
+    s.interrupt()  # as from another thread, while the period runs
+    snap = next(s.run())
+    assert snap is not None and snap.step == 1 and snap.status == "running"
+
+
+def test_an_interrupt_does_not_cut_a_step_epoch_short():
+    s = Session(Config.from_dict({"data": {"name": "moons", "n_samples": 200}, "model": {"hidden": [4]},
+                                  "train": {"epochs": 100}}))
+    s.pause()
+    s.step_epoch()
+    s.interrupt()
+    gen = s.run()
+    snap = next(gen)
+    while snap is None:
+        snap = next(gen)
+    assert snap.epoch == 1 and snap.step == s.steps_per_epoch

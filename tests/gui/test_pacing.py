@@ -122,8 +122,12 @@ def test_a_slower_speed_holds_at_once_without_a_jump_or_a_freeze(qtbot, window):
     window.speed_slider.setValue(len(SPEEDS) - 1)  # full speed
     window.play_pause()
     qtbot.waitUntil(lambda: window.latest is not None and window.latest.step > 2000, timeout=10000)
+    at_change = window.session.step
     window.speed_slider.setValue(SPEEDS.index(10))
-    qtbot.wait(150)  # the step already under way ends
+    qtbot.wait(300)
+    # no jump: the full-speed period under way ends at the next step (it would have run on for
+    # 1/30 s, hundreds of steps); at 10 steps/s, 0.3 s is about 3 steps
+    assert window.session.step - at_change <= 10, window.session.step - at_change
     step0, t0 = window.session.step, time.perf_counter()
     qtbot.waitUntil(lambda: window.session.step >= step0 + 5, timeout=3000)  # no freeze: it goes on
     qtbot.wait(1000)
