@@ -8,9 +8,10 @@ offscreen (no display needed), puts the Diagnostics view beside the histograms
 instead of behind Gradient flow so that all five views are drawn, presses Play
 at full speed, and after a one-second warm-up counts frames drawn, training
 steps and the event loop's gaps (a 10 ms timer: p95 and longest) for S
-seconds. Then it runs the same configuration as a bare Session (per-epoch
-metrics, snapshots every 1000 steps, no window) for S seconds, in the same
-process, for comparison. Targets (issue "live speed"): window ÷ headless
+seconds. Then the window's training worker alone (the same snapshots and time
+budget, in a thread, nothing drawn), and the same configuration as a bare
+Session (per-epoch metrics, snapshots every 1000 steps, no window), S seconds
+each, in the same process, for comparison. Targets (issue "live speed"): window ÷ headless
 ≥ 0.8 on every row; ≥ 25 frames/s on the default network and ≥ 10 on the
 others; event-loop p95 < 50 ms. Settings go to a temporary folder: the user's
 own are never read or written.
@@ -133,21 +134,48 @@ def session_rate(seconds: float, workload: str = "default") -> float:
     return (s.step - n0) / (time.perf_counter() - t)
 
 
+def worker_rate(seconds: float, workload: str = "default") -> float:
+    """The window's training worker (its snapshots, their time budget, the boundary grid)
+    in a thread of its own, with no window drawing: what the worker costs by itself."""
+    import threading
+
+    from engine.session import Session
+    from gui.files import BOUNDARY_RESOLUTION
+    from gui.worker import TrainingWorker
+
+    s = Session(workload_config(workload))
+    s.boundary_resolution = BOUNDARY_RESOLUTION
+    worker = TrainingWorker(s)
+    thread = threading.Thread(target=worker.run, name="worker-alone")
+    thread.start()
+    time.sleep(1.0)  # warm-up, as for the window
+    t0, n0 = time.perf_counter(), s.step
+    time.sleep(seconds)
+    rate = (s.step - n0) / (time.perf_counter() - t0)
+    worker.request_stop()
+    thread.join()
+    return rate
+
+
 def measure(workload: str, seconds: float, size: tuple[int, int], screenshot: str | None = None) -> dict:
-    """One row of the table: the window's numbers and the headless rate, in this process."""
+    """One row of the table: the window's numbers, the worker alone and the headless rate,
+    in this process."""
     win = window_rate(seconds, size, screenshot, workload)
+    worker = worker_rate(seconds, workload)
     alone = session_rate(seconds, workload)
     return {**win, "workload": workload, "headless_steps_per_second": alone,
+            "worker_ratio": worker / alone if alone else float("nan"),
             "ratio": win["steps_per_second"] / alone if alone else float("nan")}
 
 
 def table(rows: list[dict]) -> list[str]:
-    lines = ["| workload | window steps/s | headless steps/s | window ÷ headless | frames/s | loop p95 / max (ms) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| workload | window steps/s | headless steps/s | window ÷ headless | worker alone ÷ headless "
+             "| frames/s | loop p95 / max (ms) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         gaps = f"{r['gap_p95_ms']:.0f} / {r['gap_max_ms']:.0f}"
         lines.append(f"| {r['workload']} | {r['steps_per_second']:,.0f} | {r['headless_steps_per_second']:,.0f} | "
-                     f"{r['ratio']:.2f} | {r['frames_per_second']:.1f} | {gaps} |")
+                     f"{r['ratio']:.2f} | {r['worker_ratio']:.2f} | {r['frames_per_second']:.1f} | {gaps} |")
     return lines
 
 

@@ -86,7 +86,7 @@ class StatusBar:
         window.statusBar().addWidget(self.label, 1)
         self.progress = QProgressBar()
         self.progress.setObjectName("runProgress")
-        self.progress.setMaximumWidth(320)
+        self.progress.setMaximumWidth(420)
         self.progress.setMinimumWidth(220)
         self.progress.hide()
         window.statusBar().addPermanentWidget(self.progress)
@@ -115,7 +115,12 @@ class StatusBar:
         epochs = plan[0]
         self.progress.setRange(0, epochs)
         self.progress.setValue(min(snap.epoch, epochs))
-        self.progress.setFormat(f"epoch {snap.epoch:,} of {epochs:,} · {duration_text(left)} left")
+        text = f"epoch {snap.epoch:,} of {epochs:,} · {duration_text(left)} left"
+        self.progress.setFormat(text)
+        # wide enough for its text on one line ("epoch 5,226 of 1,000,000 · about 19 min left")
+        width = self.progress.fontMetrics().horizontalAdvance(text) + 28
+        if width > self.progress.minimumWidth():
+            self.progress.setMinimumWidth(width)
         self.progress.show()
 
 

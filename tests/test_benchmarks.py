@@ -44,3 +44,15 @@ def test_a_short_soak_reports_memory_and_frames(capsys):
         assert r["rss_mb"] > 0 and r["fps"] > 0 and r["steps_per_s"] > 0
     assert rows[1]["epoch"] > rows[0]["epoch"]
     assert "minute  2" in capsys.readouterr().out
+
+
+def test_a_short_gui_rate_row_measures_the_window_the_worker_and_the_session():
+    from benchmarks import gui_rate
+
+    assert set(gui_rate.WORKLOADS) == {"default", "lesson7", "deep10", "deep20", "moons5000"}
+    assert gui_rate.workload_config("lesson7").model.hidden == (100,) * 5
+    row = gui_rate.measure("default", 0.5, (1000, 700))
+    assert row["steps_per_second"] > 0 and row["headless_steps_per_second"] > 0 and row["worker_ratio"] > 0
+    assert set(row["visible"]) == set(row["views"])  # all five views on screen
+    lines = gui_rate.table([row])
+    assert lines[2].startswith("| default | ") and lines[2].count("|") == 8
