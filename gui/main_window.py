@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 REDRAW_MS = 15  # looks for a new snapshot this often: one is drawn soon after it comes (~30 a second)
 STATUS_MS = 250
 SKIPPED_NOTE_MS = 10_000  # how long the start's note on skipped lesson files stays
+SEED_NOTE_MS = 4_000  # how long "New weights from seed …" stays in the status bar
 #: how long a stop (a rebuild, a close) waits for the loop to end before leaving a long step
 #: to finish on its own in the background: the window never freezes longer than this
 STOP_WAIT_MS = 250
@@ -308,6 +309,9 @@ class MainWindow(FileWork, QMainWindow):
         self.controller.reinitialize(seed)
         with QSignalBlocker(self.training_panel.seed):  # shown, not a new configuration
             self.training_panel.seed.setValue(seed)
+        # the seed is the run's (saved with the configuration and in the report): say which
+        self.statusBar().showMessage(f"New weights from seed {seed} (train.seed; Reset returns to them)",
+                                     SEED_NOTE_MS)
 
     @Slot(float)
     def set_lr(self, lr: float) -> None:

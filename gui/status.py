@@ -46,13 +46,13 @@ def status_text(snap: Snapshot, phase: str) -> str:
     A diverged run's line names the epoch that diverged, as its alert does, and the
     epoch of the last finite state that the numbers (and the views) describe."""
     if phase in _PHASES:
-        where = f"{_PHASES[phase]} · epoch {snap.epoch}"
+        where = f"{_PHASES[phase]} · epoch {snap.epoch:,}"
     elif snap.status == "diverged" and snap.diverged_epoch:
-        where = f"Diverged at epoch {snap.diverged_epoch} · showing the last finite state, epoch {snap.epoch}"
+        where = f"Diverged at epoch {snap.diverged_epoch:,} · showing the last finite state, epoch {snap.epoch:,}"
     elif snap.epoch == 0 and snap.status not in ("completed", "diverged"):
-        where = f"Ready · epoch {snap.epoch}"
+        where = f"Ready · epoch {snap.epoch:,}"
     else:
-        where = f"{_STATES.get(snap.status, snap.status)} · epoch {snap.epoch}"
+        where = f"{_STATES.get(snap.status, snap.status)} · epoch {snap.epoch:,}"
     return (f"{where} · step {snap.step:,} · loss {_num(snap.train_loss)} "
             f"(validation {_num(snap.val_loss)}) · accuracy {_pct(snap.train_accuracy)} "
             f"(validation {_pct(snap.val_accuracy)})")

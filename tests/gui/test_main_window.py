@@ -65,6 +65,8 @@ def test_reinitialise_draws_new_weights(qtbot, window):
     assert window.training_panel.seed.value() != seed
     assert window.session.config.train.seed == window.training_panel.seed.value()
     assert not np.array_equal(window.session.network.get_weights()[0][0], before)
+    new = window.session.config.train.seed
+    assert window.statusBar().currentMessage().startswith(f"New weights from seed {new} ")
 
 
 def test_every_view_receives_data(qtbot, window):
