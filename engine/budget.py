@@ -22,7 +22,8 @@ What is counted (s = bytes per number of ``model.dtype``, P = weights and biases
   weight for SGD and GD, 1 for momentum, Nesterov, RMSProp and AdaGrad, 2 for
   Adam: counted from the classes themselves) and its two work buffers, and the
   copies the session keeps: the initial weights (for Reset), the two fallback
-  checkpoints (engine/checkpoint.py) and, with diagnostics, W before the last
+  checkpoints (engine/checkpoint.py; when every step ends an epoch, also the
+  optimiser's second buffer of the weights) and, with diagnostics, W before the last
   update;
 - activations: a kept forward and backward pass (z, a and dL/dz per layer, the
   previous pass's dL/dz, and the backward pass's temporaries) over the largest
@@ -294,6 +295,8 @@ def _estimate(config: Config, shape: tuple[int, int, int, bool], boundary_resolu
     state = _state_arrays(t.optimizer) * params * s
     buffers = (params + weights_only) * s  # the update's work array, the penalised gradient
     copies = (3 * params + weights_only) * s  # initial weights, two checkpoints, W before an update
+    if full or (t.with_replacement and batch >= n_train):  # every step ends an epoch: the optimiser
+        copies += params * s  # writes into a second buffer of the weights (engine/checkpoint.py)
     largest_layer = max(a * b for a, b in pairs)
     weights += 2 * largest_layer * 8  # a layer's initial draw in float64
 
