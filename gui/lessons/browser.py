@@ -12,7 +12,6 @@ and no tag in it can make the app read a file or follow a link.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QFrame, QTextBrowser, QVBoxLayout, QWidget
 
+from engine import jsonfile
 from engine.config import Config, ConfigError
 
 from ..plaintext import escape
@@ -44,34 +44,14 @@ class Lesson:
 MAX_LESSON_BYTES = 1_000_000  # a lesson is a page of text and a configuration; a larger file is not one
 
 
-def _read_text(path: Path) -> str:
-    """The file's text; a lesson file must be a regular file of at most ``MAX_LESSON_BYTES``
-    (a device such as /dev/zero, a pipe or a huge file is refused before it is read whole)."""
-    if not path.is_file():
-        raise ConfigError(path.name, "is not a regular file")
-    with path.open("rb") as handle:
-        data = handle.read(MAX_LESSON_BYTES + 1)
-    if len(data) > MAX_LESSON_BYTES:
-        raise ConfigError(path.name, f"is larger than {MAX_LESSON_BYTES:,} bytes, too large to be a lesson")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path.name, f"is not UTF-8 text (byte {exc.start})") from None
-
-
 def load_lesson(path: Path) -> Lesson:
-    """Read and check one lesson file; ConfigError names the file, the field and the rule."""
-    text = _read_text(path)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(path.name, f"is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    except RecursionError:
-        raise ConfigError(path.name, "is nested too deeply to be a lesson") from None
-    except ValueError as exc:  # a number with more digits than Python reads
-        raise ConfigError(path.name, f"is not valid JSON: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(path.name, "must be a JSON object with title, text and config")
+    """Read and check one lesson file; ConfigError names the file, the field and the rule.
+
+    The file is read by the app's one JSON reader (engine/jsonfile.py): a regular file
+    of at most ``MAX_LESSON_BYTES``, UTF-8 (a byte-order mark allowed), nesting, long
+    integers and non-finite numbers refused with their key path."""
+    raw = jsonfile.read_object(path, name=path.name, max_bytes=MAX_LESSON_BYTES,
+                               what="a JSON object with title, text and config")
     for key in ("title", "text", "config"):
         if key not in raw:
             raise ConfigError(f"{path.name}: {key}", "is required in a lesson file")

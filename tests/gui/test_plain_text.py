@@ -203,10 +203,10 @@ BROKEN = {
 }
 REASONS = {
     "a_null.json": "a_null.json: experiment: must be a whole number",
-    "b_huge.json": "b_huge.json: experiment: must be a whole number",
+    "b_huge.json": "b_huge.json: experiment: must be a finite number, got 1e999 (too large: it overflows to infinity)",
     "c_string.json": "c_string.json: must be a JSON object",
-    "d_nested.json": "d_nested.json: is nested too deeply",
-    "e_closed.json": "e_closed.json: is nested too deeply",
+    "d_nested.json": "d_nested.json: is nested deeper than 64 levels",
+    "e_closed.json": "e_closed.json: is nested deeper than 64 levels",
     "f_config.json": "f_config.json: config",
     "<img src=zero>.json": "<img src=zero>.json: title: must be text",
     "j_this & that.json": "j_this & that.json: config: is required",
