@@ -9,7 +9,6 @@ A write that fails is not ignored either: ``sync`` says where and why, and
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +16,7 @@ from typing import TypeVar
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QMainWindow
 
+from engine import jsonfile
 from engine.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,9 @@ class Store:
         text = self._get("session/config", str)
         if text is None:
             return None
-        try:
-            return Config.from_dict(json.loads(text))
-        except RecursionError:  # "[[[[…": deeper than Python parses
+        try:  # the one JSON reader (engine/jsonfile.py): nesting, long integers, non-finite numbers
+            return Config.from_dict(jsonfile.parse(text, "session/config"))
+        except RecursionError:  # a guard: jsonfile refuses deep nesting before parsing
             log.warning("settings: ignoring session/config (nested too deeply to be a configuration)")
         except (ValueError, TypeError, ArithmeticError, ConfigError) as err:
             log.warning("settings: ignoring session/config (%s)", err)

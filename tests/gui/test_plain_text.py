@@ -324,7 +324,7 @@ def test_settings_nested_too_deeply_start_with_the_defaults(qtbot, tmp_path, cap
         qtbot.addWidget(w)
     try:
         assert w.session is not None and w.session.config == Config.from_dict(DEFAULT_CONFIG)
-        assert "session/config" in caplog.text and "nested too deeply" in caplog.text
+        assert "session/config: is nested deeper than 64 levels" in caplog.text
     finally:
         w.shutdown()
 
