@@ -53,7 +53,7 @@ SKIPPED_NOTE_MS = 10_000  # how long the start's note on skipped lesson files st
 SEED_NOTE_MS = 4_000  # how long "New weights from seed …" stays in the status bar
 #: how long a stop (a rebuild, a close) waits for the loop to end before leaving a long step
 #: to finish on its own in the background: the window never freezes longer than this
-STOP_WAIT_MS = 250
+STOP_WAIT_MS = 100
 
 class MainWindow(FileWork, QMainWindow):
     #: a session is built and drawn (after every successful rebuild)
