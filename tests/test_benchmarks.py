@@ -56,3 +56,11 @@ def test_a_short_gui_rate_row_measures_the_window_the_worker_and_the_session():
     assert set(row["visible"]) == set(row["views"])  # all five views on screen
     lines = gui_rate.table([row])
     assert lines[2].startswith("| default | ") and lines[2].count("|") == 8
+
+
+def test_responsive_reports_the_time_to_show_and_the_longest_gap(capsys):
+    from benchmarks import responsive
+
+    assert responsive.main(["points", "2000"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("points 2,000: shown after ") and "longest event-loop gap" in line and "2,000 points" in line
