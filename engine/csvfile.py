@@ -11,6 +11,12 @@ held. The limits are checked while reading, before the memory is used: at most
 ``MAX_FEATURES`` feature columns, ``MAX_CELLS`` cells (rows x columns),
 ``max_rows`` data rows (the configuration's MAX_SAMPLES), ``MAX_CLASSES``
 classes, and ``MAX_LINE`` characters in one line of the file.
+
+Why one file of ~520 lines: ``_Reader`` is one pass over the file, and each of
+its refusals (a wrong width, an open quote, a bad cell, a limit) needs the same
+running state — the row number, the header, the label codes so far, the block
+not yet converted — to name the row and column it is about. Split, that state
+would be passed around per row in the hot loop of a million-row read.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 
 from .datasets import DataError, Dataset, _dataset
 
-__all__ = ["load_csv", "MAX_ROWS", "MAX_FEATURES", "MAX_CELLS", "MAX_CLASSES", "MAX_LINE", "MAX_ABS_VALUE"]
+__all__ = ["load_csv", "MAX_ROWS", "MAX_FEATURES", "MAX_CELLS", "MAX_CLASSES", "MAX_LINE", "MAX_ABS_VALUE", "delimiter"]
 
 MAX_ROWS = 1_000_000  # data rows: engine/config.py's MAX_SAMPLES (that module imports this one's)
 MAX_FEATURES = 1000  # feature columns
@@ -66,7 +72,7 @@ def _is_index(label_column: Any) -> bool:
     return isinstance(label_column, str) and re.fullmatch(r"[+-]?\d+", label_column.strip()) is not None
 
 
-def _delimiter(line: str) -> str:
+def delimiter(line: str) -> str:
     """The separator that the first non-blank line uses most: ',', ';' or tab.
 
     Spreadsheets in locales with a decimal comma write ';', so on a tie ';'
@@ -217,7 +223,7 @@ class _Reader:
                 bound = _count_lines(raw, self.max_rows + 2)
             with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: drop Excel's BOM
                 blank, first = _head(handle)
-                self.reader = reader = csv.reader(_lines(handle, blank, first), delimiter=_delimiter(first))
+                self.reader = reader = csv.reader(_lines(handle, blank, first), delimiter=delimiter(first))
                 if self._start(reader, bound):
                     self._read(reader)
         except FileNotFoundError:

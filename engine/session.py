@@ -10,7 +10,7 @@ them while ``run()`` is iterating.
 
 Its helpers have their own homes: batches.py (which rows a step sees),
 history.py (the per-epoch curves), checkpoint.py (the weights a diverged run
-falls back to). Why the rest stays here, in under 500 lines: the loop, the epoch
+falls back to). Why the rest stays here, in about 530 lines: the loop, the epoch
 metrics and the snapshots share one piece of state, the network's last
 forward/backward pass (``_pending``, ``_diag_pass``): a full-batch step's pass
 *is* the epoch's evaluation, and a snapshot reuses the evaluation's pass.
