@@ -184,9 +184,10 @@ def _csv_shape(path: str | None) -> tuple[int, int]:
         return 0, 1
     if not lines:
         return 0, 1
+    from .csvfile import delimiter  # here: csvfile and datasets import each other at load time
+
     first = lines[0]
-    sep = max((";", "\t", ","), key=first.count)
-    cols = max(1, first.count(sep) + 1)
+    cols = max(1, first.count(delimiter(first)) + 1)  # the separator the reader will use
     per_line = max(2.0, sum(len(line.encode("utf-8")) for line in lines) / len(lines))
     return min(MAX_SAMPLES, int(size / per_line) + 1), max(1, cols - 1)
 

@@ -8,6 +8,7 @@ why.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -38,18 +39,25 @@ def _mount(folder: Path, options: str) -> str | None:
     return None if done.returncode == 0 else f"mount refused: {done.stderr.strip() or done.returncode}"
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 256 KB file system of its own (unmounted afterwards)."""
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    why = _mount(folder, "size=256k,mode=0777")
+@contextlib.contextmanager
+def mounted(folder: Path, options: str):
+    """A tmpfs mounted on ``folder`` for the block (unmounted after); skips the test,
+    saying why, where mounting is not allowed."""
+    folder.mkdir(exist_ok=True)
+    why = _mount(folder, options)
     if why:
         pytest.skip(why)
     try:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=20)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KB file system of its own."""
+    with mounted(tmp_path / "disk", "size=256k,mode=0777") as folder:
+        yield folder
 
 
 def fill(folder: Path, leave: int = 0) -> None:
@@ -108,16 +116,9 @@ def test_weights_on_a_full_disk_keep_the_earlier_file(small_disk):
 
 
 def test_a_read_only_folder_is_refused_before_training(tmp_path, capsys):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    why = _mount(folder, "size=64k,ro")
-    if why:
-        pytest.skip(why)
-    try:
+    with mounted(tmp_path / "ro", "size=64k,ro") as folder:
         cfg = tmp_path / "c.json"
         cfg.write_text(json.dumps({**SMALL, "train": {"epochs": 100000}}))  # would train for minutes
         assert run_headless(["run", str(cfg), "--out", str(folder / "r.json")]) == 2
         err = capsys.readouterr().err.strip().splitlines()[-1]
         assert err.startswith(f"error: --out: cannot write in folder {folder}") and "Read-only file system" in err
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], capture_output=True, timeout=20)

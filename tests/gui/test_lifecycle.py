@@ -13,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.soak import rss_mb  # the soak's own reading of /proc/self/status
 from engine import session as session_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS line")
 
 
 @pytest.fixture
@@ -107,6 +102,7 @@ import os, sys, time
 sys.path.insert(0, {root!r})
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
+from benchmarks.soak import rss_mb  # the soak's own reading of /proc/self/status
 from engine import session as session_module
 from engine.config import Config
 from gui.app import create_window
