@@ -39,6 +39,7 @@ class PeakDecimator:
         self.bx = np.zeros(0)
         self.lo = np.zeros(0)
         self.hi = np.zeros(0)
+        self._short: np.ndarray | None = None  # a short series, cleaned by the last call
 
     def _clean(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y, dtype=float)
@@ -74,7 +75,8 @@ class PeakDecimator:
         n = len(y)
         if n <= 2 * self.max_bins:
             self.reset()
-            return np.asarray(x, dtype=float), self._clean(y)
+            self._short = self._clean(y)  # kept for value_range: the same frame asks for it
+            return np.asarray(x, dtype=float), self._short
         if self.size == 0 or n < self.done or float(x[0]) != self.first_x:  # new or restarted series
             self.reset()
             self.first_x = float(x[0])
@@ -97,7 +99,8 @@ class PeakDecimator:
     def value_range(self, y: np.ndarray) -> tuple[float, float] | None:
         """The lowest and highest drawable value of the series (after a call for the same y)."""
         if self.size == 0:
-            clean = self._clean(y)
+            short = self._short
+            clean = short if short is not None and len(short) == len(y) else self._clean(y)
         else:
             clean = np.concatenate([self.lo, self.hi, self._clean(y[self.done:])])
         finite = clean[np.isfinite(clean)]
