@@ -356,8 +356,7 @@ class MainWindow(FileWork, QMainWindow):
     def redraw(self) -> None:
         snap = self.latest
         if snap is None or snap is self.shown:
-            return
-        self.controller.set_boundary_resolution(self._boundary_resolution())
+            return  # (the boundary's resolution follows the docks' visibility: _views_shown_changed)
         for view in self.views.values():
             if view.isVisible() or not self.isVisible():
                 view.update_snapshot(snap)
