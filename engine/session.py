@@ -193,6 +193,7 @@ class Session:
         self._rate = 0.0
         self._rate_mark = (time.perf_counter(), 0)
         self._last_snap_step = -1
+        self._last_snap_full = True  # the last snapshot's boundary grid was the full one
 
     def reset(self) -> None:
         """Back to the same initial weights; optimiser state, history and counters cleared."""
@@ -272,8 +273,8 @@ class Session:
                 with self._lock:
                     stepping = self._step_requests > 0
                 if not stepping:
-                    if self.status == "running" and self.step != self._last_snap_step:
-                        self.status = "paused"  # show exactly where training stopped
+                    if self.status == "running" and (self.step != self._last_snap_step or not self._last_snap_full):
+                        self.status = "paused"  # show exactly where training stopped, at full grid
                         yield self.snapshot(self.want_diagnostics, self.boundary_resolution)
                         continue
                     self.status = "paused"
@@ -482,6 +483,7 @@ class Session:
             self._rate = (self.step - step_then) / (now - then)
             self._rate_mark = (now, self.step)
         self._last_snap_step = self.step
+        self._last_snap_full = boundary_resolution == self.boundary_resolution
         return Snapshot(
             step=self.step, epoch=self.epoch, status=self.status if self.status != "idle" else "paused",
             lr=self.optimizer.lr, train_loss=tl, val_loss=vl, train_accuracy=ta, val_accuracy=va,

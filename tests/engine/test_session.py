@@ -89,6 +89,21 @@ def test_pause_yields_heartbeats_resume_and_step_epoch():
     assert s.status == "stopped"
 
 
+def test_a_pause_right_after_a_coarse_snapshot_shows_the_full_grid():
+    s = session()
+    s.snapshot_every = 5
+    s.boundary_resolution, s.live_boundary_resolution = 30, 12
+    gen = s.run()
+    live = next(gen)
+    assert live.status == "running" and len(live.boundary.xs) == 12
+    s.pause()  # at the very step of that coarse snapshot: the pause retakes it at the full grid
+    paused = next(gen)
+    assert paused.step == live.step and paused.status == "paused" and len(paused.boundary.xs) == 30
+    assert next(gen) is None  # and only once
+    s.stop()
+    list(gen)
+
+
 def test_controls_from_another_thread():
     """A pause arriving mid-run stops training between two steps and shows that exact state."""
     s = session(train={"epochs": 100_000})
