@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from . import jsonfile
 from .config import MAX_SEED, Config, ConfigError, set_path
 
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 __all__ = ["Axis", "Run", "MAX_SEEDS", "MAX_RUNS", "RESULT_FIELDS", "BACKEND_SETUP", "parse_vary", "parse_seeds",
-           "expand", "validate", "run_one", "run_grid", "backend", "summarise"]
+           "CURVES", "expand", "validate", "run_one", "run_grid", "backend", "summarise"]
 
 #: seeds one sweep may run (--seeds 0-999 is the most)
 MAX_SEEDS = 1000
@@ -211,28 +213,44 @@ def validate(runs: list[Run], axes: list[Axis]) -> None:
             raise _on_axis(err, axes) from None
 
 
-def run_one(config: dict) -> dict:
+def run_one(config: dict, curves: bool = False, boundary_resolution: int | None = None) -> dict:
     """Train one configuration to the end; the numbers a sweep row keeps.
 
     The same training as ``main.py run`` of that config: equal seeds give equal numbers.
     ``grad_first_to_output`` is the first layer's mean |dL/dW| over the output
     layer's at the end (the vanishing-gradient ratio); the final snapshot always
     computes the layer statistics for it, which changes no weight.
+
+    ``curves`` (the window's grid and seed bands) adds ``history``: the per-epoch
+    curves as arrays (``CURVES``; ``grad_mean_abs`` is epochs x layers), and, with
+    ``boundary_resolution``, ``boundary``: the final class probabilities over that
+    grid (``xs``, ``ys``, ``probs``: res x res x classes, ``features``).
     """
     from .runner import run_to_end
     from .session import Session
 
-    session = Session(Config.from_dict(config))
+    session = Session(Config.from_dict(config), epoch_diagnostics=True)
     session.want_diagnostics = True  # only the final snapshot is taken: one extra pass
-    session.boundary_resolution = None
+    session.boundary_resolution = boundary_resolution if curves else None
     session.snapshot_every = 2**62  # only the final snapshot
     final = run_to_end(session)
-    return {
+    row = {
         "train_loss": final.train_loss, "val_loss": final.val_loss,
         "train_accuracy": final.train_accuracy, "val_accuracy": final.val_accuracy,
         "stopped_reason": final.status, "epochs": final.epoch,
         "grad_first_to_output": _grad_ratio(final),
     }
+    if curves:
+        h = final.history
+        row["history"] = {name: np.array(getattr(h, name)) for name in CURVES}
+        b = final.boundary
+        row["boundary"] = None if b is None else {"xs": b.xs, "ys": b.ys, "probs": b.probs,
+                                                  "features": b.features}
+    return row
+
+
+#: the per-epoch curves ``run_one(curves=True)`` hands back (History's field names)
+CURVES = ("epochs", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "grad_mean_abs")
 
 
 def _grad_ratio(final: Snapshot) -> float:
@@ -242,8 +260,9 @@ def _grad_ratio(final: Snapshot) -> float:
     return layers[0].grad_mean_abs / layers[-1].grad_mean_abs
 
 
-def _indexed(index: int, config: dict) -> tuple[int, dict]:
-    return index, run_one(config)
+def _indexed(index: int, config: dict, curves: bool = False, boundary_resolution: int | None = None
+             ) -> tuple[int, dict]:
+    return index, run_one(config, curves, boundary_resolution)
 
 
 # -- joblib backends: what a cluster needs before joblib can use it ------------------------------
@@ -305,17 +324,20 @@ def backend(name: str = "loky", n_jobs: int = -1, address: str | None = None) ->
         yield
 
 
-def run_grid(runs: list[Run]) -> Iterator[tuple[Run, dict]]:
+def run_grid(runs: list[Run], curves: bool = False, boundary_resolution: int | None = None
+             ) -> Iterator[tuple[Run, dict]]:
     """Run every run under the joblib backend in force (see ``backend``); yield (run, result)
     as each one finishes, in the order they finish. Backends that cannot hand results back
-    one by one (multiprocessing, Ray's) deliver them all at the end."""
+    one by one (multiprocessing, Ray's) deliver them all at the end. ``curves`` and
+    ``boundary_resolution``: as ``run_one``'s. Closing the generator early cancels the runs
+    not yet finished (joblib stops its workers)."""
     from joblib import Parallel, delayed
     from joblib.parallel import get_active_backend
 
     active, _ = get_active_backend()
     one_by_one = getattr(active, "supports_return_generator", False)
     by_index = {run.index: run for run in runs}
-    jobs = (delayed(_indexed)(run.index, run.config) for run in runs)
+    jobs = (delayed(_indexed)(run.index, run.config, curves, boundary_resolution) for run in runs)
     for index, result in Parallel(return_as="generator_unordered" if one_by_one else "list")(jobs):
         yield by_index[index], result
 
