@@ -266,6 +266,10 @@ def _indexed(index: int, config: dict, curves: bool = False, boundary_resolution
 
 
 # -- joblib backends: what a cluster needs before joblib can use it ------------------------------
+#: how long ``--backend dask --address`` waits for the scheduler before naming it unreachable
+DASK_CONNECT_SECONDS = 10
+
+
 def _setup_dask(address: str | None, stack: contextlib.ExitStack) -> dict:
     try:
         from dask.distributed import Client
@@ -273,7 +277,7 @@ def _setup_dask(address: str | None, stack: contextlib.ExitStack) -> dict:
         raise ConfigError("--backend dask", 'needs the dask and distributed packages: pip install "dask[distributed]"'
                           ) from None
     try:
-        client = Client(address) if address else Client()
+        client = Client(address, timeout=DASK_CONNECT_SECONDS) if address else Client()
     except (OSError, ValueError) as exc:  # TimeoutError is an OSError
         raise ConfigError("--address", f"cannot reach the Dask scheduler {address or ''} ({exc})".replace("  ", " ")
                           ) from None

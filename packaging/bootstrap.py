@@ -2,7 +2,7 @@
 """One-command set-up for Activation Lab (standard library only).
 
     python3 packaging/bootstrap.py app [ARGS...]    create .venv if needed, then launch the app
-    python3 packaging/bootstrap.py test [ARGS...]   same with the test extra, Qt's system
+    python3 packaging/bootstrap.py test [ARGS...]   same with the test and cluster extras, Qt's system
                                                     libraries, then the whole pytest suite
     python3 packaging/bootstrap.py build [ARGS...]  same with the build extra (PyInstaller),
                                                     then packaging/build.py ARGS
@@ -118,7 +118,7 @@ def run_app(args: list[str]) -> int:
 
 def run_tests(args: list[str]) -> int:
     ensure_qt_libraries()
-    py = ensure_venv("test")
+    py = ensure_venv("test,cluster")  # the Dask tests run a real LocalCluster
     code = subprocess.call([str(py), "-m", "pytest", *args], cwd=ROOT)
     if code == 5:
         say("pytest collected no tests: that is a failure, not a pass")
