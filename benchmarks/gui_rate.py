@@ -4,8 +4,8 @@
                                   [--screenshot out.png]
 
 For each workload (default: all of ``WORKLOADS``) it opens the real window
-offscreen (no display needed), puts the Diagnostics view beside the histograms
-instead of behind Gradient flow so that all five views are drawn, presses Play
+offscreen (no display needed), puts the Diagnostics and Parameters views beside the
+histograms instead of behind Gradient flow so that all six views are drawn, presses Play
 at full speed, and after a one-second warm-up counts frames drawn, training
 steps and the event loop's gaps (a 10 ms timer: p95 and longest) for S
 seconds. Then the window's training worker alone (the same snapshots and time
@@ -57,7 +57,7 @@ def workload_config(name: str):
 
 
 def all_views_window(size: tuple[int, int], workload: str = "default"):
-    """The window on a workload's configuration (a run of a million epochs), with all five views
+    """The window on a workload's configuration (a run of a million epochs), with all six views
     on screen, in throwaway settings."""
     from PySide6.QtCore import Qt
 
@@ -67,11 +67,12 @@ def all_views_window(size: tuple[int, int], workload: str = "default"):
     w = create_window(workload_config(workload))
     w.resize(*size)
     w.show()
-    # Diagnostics shares a tab group with Gradient flow: give it a place of its own, beside the
-    # histograms (a dock in a tab group cannot be split, so split the untabbed neighbour)
-    w.removeDockWidget(w.docks["diagnostics"])
-    w.splitDockWidget(w.docks["activations"], w.docks["diagnostics"], Qt.Horizontal)
-    w.docks["diagnostics"].show()
+    # Diagnostics and Parameters share a tab group with Gradient flow: give each a place of its
+    # own, beside the histograms (a dock in a tab group cannot be split, so split the untabbed neighbour)
+    for key in ("diagnostics", "parameters"):
+        w.removeDockWidget(w.docks[key])
+        w.splitDockWidget(w.docks["activations"], w.docks[key], Qt.Horizontal)
+        w.docks[key].show()
     w.speed_slider.setValue(w.speed_slider.maximum())  # full speed (the app starts at 150 steps/s)
     return w
 

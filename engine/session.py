@@ -9,8 +9,9 @@ only set flags that the loop reads between steps, so another thread may call
 them while ``run()`` is iterating.
 
 Its helpers have their own homes: batches.py (which rows a step sees),
-history.py (the per-epoch curves), checkpoint.py (the weights a diverged run
-falls back to). Why the rest stays here, in about 530 lines: the loop, the epoch
+history.py (the per-epoch curves and epoch-end records), binning.py (the records'
+histograms), checkpoint.py (the weights a diverged run falls back to). Why the
+rest stays here, in about 630 lines: the loop, the epoch
 metrics and the snapshots share one piece of state, the network's last
 forward/backward pass (``_pending``, ``_diag_pass``): a full-batch step's pass
 *is* the epoch's evaluation, and a snapshot reuses the evaluation's pass.
@@ -29,6 +30,7 @@ import numpy as np
 
 from . import budget, datasets, optimizers, probes
 from .batches import Batcher, spread_rows
+from .binning import PassHistograms
 from .checkpoint import Fallback
 from .config import Config, ConfigError
 from .datasets import Dataset
@@ -49,6 +51,10 @@ _PAUSE_POLL = 0.05  # seconds a paused run waits for a control before yielding a
 _RATE_WINDOW = 0.25  # seconds of training over which steps_per_second is measured (the first too: a
 # burst of a few steps says nothing yet), except at the end of a run, which measures what it has
 _FINAL = ("completed", "diverged", "stopped")
+#: the epoch-end records may take this share of the training time (``histogram_budget``; with what the
+#: timer cannot see, such as the caches they displace, a run slows by about 5 %) ...
+HISTOGRAM_BUDGET = 0.03
+_HISTOGRAM_CREDIT = 0.005  # ... saved up for at most this many seconds (after a pause, a slow pace)
 
 
 class Session:
@@ -76,6 +82,17 @@ class Session:
     (``evaluation_rows``), so its cost stays a bounded share of the epoch.
     ``epoch_diagnostics=False`` records no history and leaves only the bare
     training steps (for benchmarks).
+
+    Epoch-end records (engine/history.py), from the same pass: every
+    parameter's value (networks of at most 100) and each layer's activation
+    and gradient histograms, equal to a snapshot's at that moment (except in
+    full-batch training on a set larger than the diagnostic sample: they then
+    cover the whole set, like the epoch's gradient curve). Epoch 0, the
+    initial weights, is recorded when training starts or at the first
+    snapshot. Binning every epoch can cost as much as a small network's epoch,
+    so the records take at most ``histogram_budget`` (3 %) of the training
+    time, the histograms skipping the epochs beyond it (None: every epoch the
+    thinning keeps; time spent paused or waiting is credit, up to 5 ms).
 
     Snapshots (``snapshot_every`` steps, and ``snapshot()``) cost nothing on
     the steps in between; their layer statistics come from one forward and
@@ -112,6 +129,9 @@ class Session:
                                         **t.hyper())
         self.epoch_diagnostics = bool(epoch_diagnostics)
         net = self.network
+        self._param_values = _storage(net)  # what the parameter records copy (views, updated in place)
+        self._pass_histograms = PassHistograms()
+        self.histogram_budget: float | None = HISTOGRAM_BUDGET
         # data in the network's dtype, targets made once
         self._X = np.ascontiguousarray(self.split.X_train, dtype=net.dtype)
         self._y = self.split.y_train
@@ -178,7 +198,9 @@ class Session:
         self._stop = False
         with self._lock:
             self._step_requests = 0
-        self._history = HistoryBuffer(len(net.layers))
+        self._history = HistoryBuffer(len(net.layers), parameter_shapes=[(lr.fan_in, lr.fan_out) for lr in net.layers])
+        # the records' time budget, saved up in full: the first epochs, where most happens, are all recorded
+        self._hist_credit, self._hist_mark = _HISTOGRAM_CREDIT, time.perf_counter()
         self._pending: tuple[int, float, float] | None = None  # full batch: (epoch, val loss, val acc)
         self._bins: dict = {}
         self._W_before: list[np.ndarray] | None = None
@@ -206,6 +228,24 @@ class Session:
         seed = int(seed)
         self._config = dataclasses.replace(self._config, train=dataclasses.replace(self._config.train, seed=seed))
         self.network.initialize(seed)
+        self._initial = self.network.get_weights()
+        self._init_scale = probes.init_scale(self._initial)
+        self._reset_state()
+
+    def initial_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Copies of the (W, b) per layer that ``reset`` returns to (a pinned run keeps them)."""
+        return [(W.copy(), b.copy()) for W, b in self._initial]
+
+    def set_initial_weights(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Start over from these (W, b) per layer (ValueError if a shape differs); history cleared."""
+        layers = self.network.layers
+        if len(weights) != len(layers) or any(np.shape(W) != layer.W.value.shape or np.shape(b) != layer.b.value.shape
+                                               for layer, (W, b) in zip(layers, weights)):
+            expected = ", ".join(f"{layer.W.value.shape}+{layer.b.value.shape}" for layer in layers)
+            got = ", ".join(f"{np.shape(W)}+{np.shape(b)}" for W, b in weights)
+            raise ValueError(f"the weights do not fit this network: W+b shapes {expected} expected, got {got}")
+        self.network.set_weights(weights)
+        self.network.zero_grad()
         self._initial = self.network.get_weights()
         self._init_scale = probes.init_scale(self._initial)
         self._reset_state()
@@ -330,6 +370,8 @@ class Session:
         if spe == 1 and look_ahead is None and not fallback.follows:
             fallback.follow(net, opt)  # every step ends an epoch: keep the previous buffer instead of copies
         diagnostics, isfinite = self.epoch_diagnostics, math.isfinite
+        if diagnostics and self.step == 0:
+            self._record_start()
         copy_before = until - 1 if self.want_diagnostics and not one_epoch else -1
         if one_epoch and self.want_diagnostics:
             copy_before = self.step + spe - self._pos - 1
@@ -397,6 +439,7 @@ class Session:
         self._diag_pass = (self.step, 1.0)  # the network now holds the snapshot's diagnostic pass
         self._fallback.promote()
         self._history.append(self.epoch, (loss, val_loss, acc, val_acc), curves)
+        self._record_state(self.epoch, 1.0)
         return True
 
     def _finite_or_fail(self, loss: float) -> bool:
@@ -423,6 +466,41 @@ class Session:
         scale = 1.0 / len(self._y) if self._config.train.loss_reduction == "sum" else 1.0
         curves = probes.layer_curves(self.network, scale)
         self._history.append(epoch, (loss * scale, val_loss, self._accuracy_of_pass(self._y), val_acc), curves)
+        self._record_state(epoch, scale)
+
+    def _record_start(self) -> None:
+        """Record epoch 0 (the initial weights) once, before the first step: from the snapshot's
+        pass if one was just made, else from the pass the epochs' records come from (the loop and
+        ``snapshot`` call it under their errstate)."""
+        if self._history.histograms.epochs.size or self.step:
+            return
+        net = self.network
+        if self.full_batch and not self._sample_is_all:  # the epochs' records cover the whole set
+            net.loss_and_backward(self._X, self._T, "mean")
+            self._diag_pass = (-1, 1.0)
+        elif self._diag_pass[0] != 0:
+            net.loss_and_backward(self._Xd, self._Td, "mean")
+            self._diag_pass = (0, 1.0)
+        self._record_state(0, self._diag_pass[1], budget=False)
+
+    def _record_state(self, epoch: int, grad_scale: float, budget: bool = True) -> None:
+        """Add epoch ``epoch``'s end state to the records, from the pass the network holds (the
+        epoch's diagnostic pass; ``grad_scale`` as in ``layer_curves``): the parameters (one copy),
+        and the histograms if the thinning keeps this epoch and the time budget allows."""
+        started = time.perf_counter()
+        history = self._history
+        params, records = history.parameters, history.histograms
+        if params is not None and params.wants(epoch):
+            params.append(epoch, self._param_values)
+        share = self.histogram_budget if budget else None
+        if share is not None:  # the budget pays for the whole record, parameters included
+            self._hist_credit = min(self._hist_credit + share * (started - self._hist_mark), _HISTOGRAM_CREDIT)
+            self._hist_mark = started
+        if records.wants(epoch) and (share is None or self._hist_credit > 0):
+            counts, edges = self._pass_histograms(self.network, self._bins, grad_scale)
+            records.append(epoch, counts, edges)
+        if share is not None:
+            self._hist_credit -= time.perf_counter() - started
 
     def _complete_pending(self) -> bool:
         """Evaluate now what the next full-batch step would (before a snapshot or the end)."""
@@ -462,6 +540,8 @@ class Session:
             else:
                 tl, ta = self._evaluate(self._X, self._y, self._T)
                 vl, va = self._evaluate(self._Xv, self._yv, self._Tv)
+            if diagnostics and self.step == 0 and self.epoch_diagnostics:
+                self._record_start()  # epoch 0, from the diagnostic pass (left for the layer statistics)
             layers, alerts, history = (), (), h.freeze()
             if diagnostics:
                 net = self.network
@@ -534,3 +614,18 @@ class Session:
         self._lr_marks = probes.note_lr(self._lr_marks, self.step, self.optimizer.lr)
         return probes.AlertContext.of(self._config, self._init_scale, self._lr_marks, self.step, self.steps_per_epoch,
                                       self.batch_size, loss, lr_before)
+
+
+def _storage(net: Network) -> list[np.ndarray]:
+    """The parameters in the records' column order (W1, ..., WL, b1, ..., bL): the one flat vector
+    the network keeps them in, when it keeps them in that order (one copy per record), else each."""
+    arrays = [layer.W.value for layer in net.layers] + [layer.b.value for layer in net.layers]
+    flat = arrays[0].base
+    if flat is None or flat.ndim != 1 or flat.size != sum(a.size for a in arrays):
+        return arrays
+    offset, start = 0, flat.__array_interface__["data"][0]
+    for a in arrays:
+        if a.__array_interface__["data"][0] != start + offset * flat.itemsize or not a.flags.c_contiguous:
+            return arrays
+        offset += a.size
+    return [flat]

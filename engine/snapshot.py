@@ -110,9 +110,21 @@ class BoundaryGrid:
     val_pred: np.ndarray | None = None
 
 
+def _empty(*shape: int, dtype: type = np.float64) -> np.ndarray:
+    return np.zeros(shape, dtype)
+
+
 @dataclass(frozen=True)
 class History:
-    """Per-epoch curves so far (one entry per completed epoch)."""
+    """Per-epoch curves so far (one entry per completed epoch), and the epoch-end records.
+
+    The records (engine/history.py) describe the state at the end of recorded
+    epochs, from epoch 0 (the initial weights) on, thinned in long runs (every
+    epoch up to 2,000 records, then every 2nd, 4th, ...; histograms also skip
+    epochs when recording them would cost more than a small share of training):
+    per layer the activation and gradient histograms (``histograms_at``) and,
+    for networks of at most 100 weights and biases, every parameter's value.
+    """
 
     epochs: np.ndarray  # (E,) int
     train_loss: np.ndarray
@@ -124,6 +136,58 @@ class History:
     activation_std: np.ndarray
     saturated_fraction: np.ndarray
     dead_fraction: np.ndarray
+    #: the recorded epochs of the histograms, (K,)
+    histogram_epochs: np.ndarray = field(default_factory=lambda: _empty(0, dtype=np.int64))
+    #: (K, layers, 2, bins): [..., 0, :] the activations (output layer: logits), [..., 1, :] dL/dW
+    histogram_counts: np.ndarray = field(default_factory=lambda: _empty(0, 0, 2, 0, dtype=np.int32))
+    #: (K, layers, 2): the row of ``histogram_edges`` each histogram's bins are
+    histogram_edge_index: np.ndarray = field(default_factory=lambda: _empty(0, 0, 2, dtype=np.int32))
+    histogram_edges: np.ndarray = field(default_factory=lambda: _empty(0, 0))  # (M, bins + 1)
+    #: the recorded epochs of the parameters, (K2,); empty for a network of over 100 parameters
+    parameter_epochs: np.ndarray = field(default_factory=lambda: _empty(0, dtype=np.int64))
+    #: (K2, P): columns W1 row by row (input i, unit j), W2, ..., then b1, b2, ... (``parameter_names``)
+    parameters: np.ndarray = field(default_factory=lambda: _empty(0, 0))
+    #: (fan_in, fan_out) of each layer, hidden layers then output
+    parameter_shapes: tuple[tuple[int, int], ...] = ()
+
+    def histograms_at(self, epoch: int) -> tuple[int, tuple[tuple[Histogram, Histogram], ...]] | None:
+        """The record nearest to ``epoch`` from below: (its epoch, per layer (activations,
+        gradients)), layers in LayerStats order; None when nothing is recorded by then."""
+        k = int(np.searchsorted(self.histogram_epochs, epoch, side="right")) - 1
+        if k < 0:
+            return None
+        counts, index, edges = self.histogram_counts[k], self.histogram_edge_index[k], self.histogram_edges
+        layers = tuple(tuple(Histogram(edges[index[layer, j]], counts[layer, j].astype(np.int64))
+                             for j in (0, 1)) for layer in range(len(counts)))
+        return int(self.histogram_epochs[k]), layers
+
+    @property
+    def parameter_count(self) -> int:
+        """Weights and biases of the network (recorded or not)."""
+        return sum(i * o + o for i, o in self.parameter_shapes)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """The name of each column of ``parameters``, 1-based as shown to students:
+        "W1[1,2]" is layer 1's weight from input 1 to unit 2, "b1[2]" unit 2's bias."""
+        if not len(self.parameter_epochs):
+            return ()
+        shapes = tuple(enumerate(self.parameter_shapes, start=1))
+        weights = [f"W{n}[{i},{j}]" for n, (fan_in, fan_out) in shapes
+                   for i in range(1, fan_in + 1) for j in range(1, fan_out + 1)]
+        return tuple(weights + [f"b{n}[{j}]" for n, (_, fan_out) in shapes for j in range(1, fan_out + 1)])
+
+    def parameter_columns(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
+        """Columns of ``parameters`` holding layer ``layer``'s (1-based) W, as a (fan_in, fan_out)
+        array of column numbers, and its b, (fan_out,)."""
+        shapes = self.parameter_shapes
+        if not 1 <= layer <= len(shapes):
+            raise ValueError(f"layer must be 1..{len(shapes)}, got {layer}")
+        w_start = sum(i * o for i, o in shapes[:layer - 1])
+        b_start = sum(i * o for i, o in shapes) + sum(o for _, o in shapes[:layer - 1])
+        fan_in, fan_out = shapes[layer - 1]
+        return (np.arange(w_start, w_start + fan_in * fan_out).reshape(fan_in, fan_out),
+                np.arange(b_start, b_start + fan_out))
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,30 @@ class FileWork:
             return False
         return self.builds.build(config, opened, refuse)
 
+    def build_and_show(self, config: Config, refuse: Callable[[str], object],
+                       prepare: Callable[[Session], object] | None = None,
+                       done: Callable[[], object] | None = None) -> bool:
+        """Build a session for ``config`` (now, or in the builder's thread) and show it, its
+        settings in the panels; the current work stays until then, and stays for good if it
+        fails (``refuse(message)`` hears why). ``prepare(session)`` runs on the new session
+        before it is shown and may refuse it with a ValueError; ``done()`` follows the showing."""
+
+        def accepted(session: Session, first: Snapshot | None = None) -> None:
+            if prepare is not None:
+                try:
+                    prepare(session)
+                except ValueError as err:
+                    refuse(str(err))
+                    return
+                first = None  # the builder's first picture shows the session before prepare
+            self.config_path = None
+            self._set_panels(config)
+            self._adopt(session, first)
+            if done is not None:
+                done()
+
+        return self.builds.build(config, accepted, lambda message: refuse(str(message)))
+
     @Slot()
     def open_config_dialog(self) -> None:
         path = dialogs.ask_open_path(self, "Open a configuration", "Configurations (*.json)")

@@ -30,12 +30,15 @@ from .builder import WindowBuilds
 from .controller import TrainingController
 from .docks import DockLayout, build_controls_dock
 from .files import BOUNDARY_RESOLUTION, DEFAULT_CONFIG, FileWork
+from .grid import GridTool
 from .lessons import LessonView, load_lessons
 from .menus import DEFAULT_SPEED, SPEEDS, build_menus, build_transport_bar, fill_recent, speed_text
 from .panels import DataPanel, NetworkPanel, TrainingPanel
 from .persistence import Store
+from .pins import PinnedRuns
 from .plots import VIEWS
 from .plots.style import setup_pyqtgraph
+from .seeds import SeedRuns
 from .status import StatusBar, error_line
 from .theme import is_dark
 
@@ -93,6 +96,10 @@ class MainWindow(FileWork, QMainWindow):
         build_transport_bar(self)
         self.lessons = load_lessons()  # the files skipped are listed in the Lessons menu
         build_menus(self)
+        # the comparison tools (each adds its entries to self.compare_menu):
+        self.pins = PinnedRuns.install(self)
+        self.seeds = SeedRuns.install(self)
+        self.grid = GridTool.install(self)
         if self.lessons.skipped:
             self.statusBar().showMessage(self.lessons.skipped_note(), SKIPPED_NOTE_MS)
         fill_recent(self, self.store.recent_files())
@@ -389,5 +396,9 @@ class MainWindow(FileWork, QMainWindow):
         """Stop timers, the session builder and the worker; safe to call more than once."""
         self.redraw_timer.stop()
         self.status_timer.stop()
+        if getattr(self, "seeds", None) is not None:  # the seed runs' thread and worker processes
+            self.seeds.shutdown()
+        if getattr(self, "grid", None) is not None:  # a running experiment grid and its window
+            self.grid.shutdown()
         self.builds.shutdown()
         self.controller.shutdown()

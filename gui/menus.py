@@ -45,7 +45,7 @@ def _entry(menu: QMenu, text: str, slot: Callable[..., object], tip: str) -> QAc
 
 
 def build_menus(window: MainWindow) -> None:
-    """File, Run, Lessons, View and Help; sets ``window.recent_menu``."""
+    """File, Run, Compare, Lessons, View and Help; sets ``window.recent_menu`` and ``window.compare_menu``."""
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     for action in (window.new_action, window.open_action, window.save_action):
@@ -65,6 +65,10 @@ def build_menus(window: MainWindow) -> None:
     run_menu = bar.addMenu("&Run")
     for action in (window.play_action, window.step_action, window.reset_action, window.reinit_action):
         run_menu.addAction(action)
+
+    # Compare: pinned runs, seed bands and the experiment grid add their entries to it
+    window.compare_menu = bar.addMenu("&Compare")
+    window.compare_menu.setObjectName("compareMenu")
 
     lessons_menu = bar.addMenu("&Lessons")
     lessons_menu.setObjectName("lessonsMenu")

@@ -53,7 +53,7 @@ def test_a_short_gui_rate_row_measures_the_window_the_worker_and_the_session():
     assert gui_rate.workload_config("lesson7").model.hidden == (100,) * 5
     row = gui_rate.measure("default", 0.5, (1000, 700))
     assert row["steps_per_second"] > 0 and row["headless_steps_per_second"] > 0 and row["worker_ratio"] > 0
-    assert set(row["visible"]) == set(row["views"])  # all five views on screen
+    assert set(row["visible"]) == set(row["views"])  # all six views on screen
     lines = gui_rate.table([row])
     assert lines[2].startswith("| default | ") and lines[2].count("|") == 8
 

@@ -5,9 +5,10 @@ from .diagnostics import DiagnosticsView
 from .gradients import GradientFlowView
 from .histograms import ActivationHistogramView
 from .loss import LossView
+from .parameters import ParameterView
 
 VIEWS = {cls.key: cls for cls in (LossView, BoundaryView, ActivationHistogramView, GradientFlowView,
-                                  DiagnosticsView)}
+                                  DiagnosticsView, ParameterView)}
 
 __all__ = ["VIEWS", "LossView", "BoundaryView", "ActivationHistogramView", "GradientFlowView",
-           "DiagnosticsView"]
+           "DiagnosticsView", "ParameterView"]

@@ -3,6 +3,8 @@
 Top: mean |dL/dW| per layer over epochs on a log axis; when the first
 layer's curve sits orders of magnitude under the last's, gradients vanish.
 Below: the current values as bars, and one layer's gradient histogram.
+Pinned runs (Compare ▸ Pin this run) add their per-layer lines in their colour,
+one dash pattern per layer, with a legend entry that hides or shows them.
 """
 
 from __future__ import annotations
@@ -12,39 +14,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import style
 from .base import View
+from .pinned import PinOverlay, RowLegend, fit_columns, pin_colour, pin_curve, pin_row
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from engine.config import Config
     from engine.datasets import Split
+    from engine.pins import PinnedRun
     from engine.snapshot import Snapshot
 
-
-class RowLegend(pg.LegendItem):
-    """A legend that lives in a GraphicsLayout cell instead of floating over a plot.
-
-    pyqtgraph's LegendItem sizes itself with setGeometry(0, 0, w, h), which suits an
-    item anchored inside a plot; in a layout cell it must instead tell the layout
-    that its size hint changed and let the layout place it.
-    """
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(offset=None, **kwargs)
-        self.layout.setHorizontalSpacing(4)
-        self.layout.setVerticalSpacing(-4)
-        self.layout.setContentsMargins(4, 0, 4, 0)
-        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)  # its natural width, left-aligned
-
-    def updateSize(self) -> None:
-        self.layout.invalidate()
-        self.updateGeometry()
-
-    def boundingRect(self) -> QRectF:
-        return self.rect()
+#: a pinned run's lines: its colour, one dash pattern per hidden layer (in turn), dots for the output
+LAYER_DASHES = ((Qt.SolidLine, "──"), (Qt.DashLine, "╌╌"), (Qt.DashDotLine, "─·"), (Qt.DashDotDotLine, "─··"))
+OUTPUT_DASH = (Qt.DotLine, "┈┈")
 
 
 class GradientFlowView(View):
@@ -61,20 +48,22 @@ class GradientFlowView(View):
         # inside the plot would hide the very curves it names
         self.legend = RowLegend(labelTextSize="8pt", colCount=6)
         self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
-        self.time_plot = style.style_plot(self.graphics.addPlot(row=1, col=0, colspan=2), None,
+        # the pinned runs' row: what the dashes mean, then one clickable entry per run
+        self.pin_caption, self.pin_legend = pin_row(self.graphics.ci, row=1, colspan=2)
+        self.time_plot = style.style_plot(self.graphics.addPlot(row=2, col=0, colspan=2), None,
                                           "mean |∂L/∂W|", "epoch")
         self.time_plot.setLogMode(y=True)
         self.time_plot.enableAutoRange(x=False)
         self.time_range = style.StickyRange(self.time_plot, "y", log=True)
         self.x_range = style.GrowingXRange(self.time_plot)
-        self.bar_plot = style.style_plot(self.graphics.addPlot(row=2, col=0), "now", "log₁₀ mean |∂L/∂W|",
+        self.bar_plot = style.style_plot(self.graphics.addPlot(row=3, col=0), "now", "log₁₀ mean |∂L/∂W|",
                                          "layer", size="9pt")
         self.bar_plot.setMouseEnabled(x=False, y=False)
         # the last label ("out") sits near the axis end; let it overhang rather than vanish
         self.bar_plot.getAxis("bottom").setStyle(hideOverlappingLabels=16)
         self.bar_plot.enableAutoRange(enable=False)
         self.bar_range = style.StickyRange(self.bar_plot, "y")
-        self.hist_plot = style.style_plot(self.graphics.addPlot(row=2, col=1), None, "count", "∂L/∂W",
+        self.hist_plot = style.style_plot(self.graphics.addPlot(row=3, col=1), None, "count", "∂L/∂W",
                                           size="9pt")
         self.hist_plot.setMouseEnabled(x=False, y=False)
         self.hist_plot.enableAutoRange(enable=False)
@@ -82,6 +71,11 @@ class GradientFlowView(View):
         self._hist_edges = None
         self.hist = self.hist_plot.plot(stepMode="center", fillLevel=0, brush=pg.mkBrush(*style.BAR),
                                         pen=pg.mkPen("#2b6f97"))
+        # the pinned run chosen in the histogram view's "Compare with:": its histogram as an outline
+        self.compare_hist = self.hist_plot.plot(stepMode="center", pen=pg.mkPen(style.GHOST, width=2))
+        self.compare_hist.setVisible(False)
+        self.compare_run: PinnedRun | None = None
+        self._compare_key = None
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brushes=[])
         self.bar_plot.addItem(self.bars)
         self.layer_combo = QComboBox()
@@ -100,6 +94,54 @@ class GradientFlowView(View):
         self.graphics.installEventFilter(self)
         self._last = None
         self._epochs_drawn = -1
+        self.pins = PinOverlay(self.pin_legend, self._pin_lines)
+        self._pin_span: tuple[float, float] | None = None  # the pinned lines' range of values
+        self._live_span: tuple[float, float] | None = None
+
+    # -- pinned runs -------------------------------------------------------------------
+    def _pin_lines(self, run: PinnedRun) -> list:
+        h = run.history
+        layers = h.grad_mean_abs.shape[1] if h.grad_mean_abs.ndim == 2 else 0
+        lines = []
+        for i in range(layers):
+            dash = OUTPUT_DASH[0] if i == layers - 1 else LAYER_DASHES[i % len(LAYER_DASHES)][0]
+            curve = pin_curve(self.time_plot, h.epochs, h.grad_mean_abs[:, i], pin_colour(run.colour),
+                              style=dash, positive=True)
+            lines.append((self.time_plot, curve))
+        return lines
+
+    def set_pins(self, runs: Sequence[PinnedRun]) -> None:
+        """Draw these pinned runs' per-layer lines (once: they never change afterwards)."""
+        if not self.pins.set_pins(runs):
+            return
+        deepest = max((run.history.grad_mean_abs.shape[1] - 1 for run in runs), default=0)
+        if runs:
+            named = [f"{LAYER_DASHES[i % len(LAYER_DASHES)][1]} L{i + 1}" for i in range(min(deepest, 3))]
+            more = " …" if deepest > 3 else ""
+            self.pin_caption.setText(f"pinned  {'  '.join(named)}{more}  {OUTPUT_DASH[1]} out:", size="8pt")
+        else:
+            self.pin_caption.setText("", size="8pt")
+        spans = []
+        for run in runs:
+            g = run.history.grad_mean_abs
+            good = g[np.isfinite(g) & (g > 0)]
+            if good.size:
+                spans.append((float(good.min()), float(good.max())))
+        self._pin_span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+        self._fit_range()
+        self._fit_pins_x()
+        self._fit_legend()
+
+    def _fit_range(self) -> None:
+        spans = [s for s in (self._pin_span, self._live_span) if s is not None]
+        if spans:
+            self.time_range.update(min(s[0] for s in spans), max(s[1] for s in spans))
+
+    def _fit_pins_x(self) -> None:
+        """The epoch axis reaches the end of the longest pinned run (up to this run's epoch limit)."""
+        longest = max((run.epochs for run in self.pins.runs()), default=0)
+        if longest:
+            self.x_range.update(float(longest))
 
     def set_context(self, config: Config, split: Split) -> None:
         for curve in self.curves:
@@ -129,6 +171,9 @@ class GradientFlowView(View):
         self.x_range.reset(config.train.epochs)
         for sticky in (self.time_range, self.bar_range, self.hist_range):
             sticky.reset()
+        self._live_span = None
+        self._fit_range()
+        self._fit_pins_x()
         self._hist_edges = None
         self.bars.setOpts(x=[], height=[])
         self.hist.clear()
@@ -136,22 +181,17 @@ class GradientFlowView(View):
         self._epochs_drawn = -1
 
     def _fit_legend(self) -> None:
-        """As many legend columns as the view's width holds, so the legend never widens it."""
-        entries = len(self.legend.items)
-        if not entries:
-            return
-        widest = max(sample.boundingRect().width() + label.boundingRect().width() + 8
-                     for sample, label in self.legend.items)
-        columns = max(1, min(entries, int((self.graphics.width() - 20) // max(widest, 1))))
-        if columns != self.legend.columnCount:
-            self.legend.setColumnCount(columns)
+        """As many legend columns as the view's width holds, so the legends never widen it."""
+        width = self.graphics.width()
+        pins_width = width - self.pin_caption.boundingRect().width()
+        if any([fit_columns(self.legend, width), fit_columns(self.pin_legend, pins_width)]):
             # the view sized its scene before the legend narrowed: size it again
             self.graphics.ci.layout.invalidate()
             self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.graphics and event.type() == QEvent.Resize:
-            QTimer.singleShot(0, self._fit_legend)  # once the scene has its new size
+            QTimer.singleShot(0, self.graphics, self._fit_legend)  # once the scene has its new size, if still there
         return super().eventFilter(watched, event)
 
     def update_snapshot(self, snap: Snapshot) -> None:
@@ -169,7 +209,8 @@ class GradientFlowView(View):
                 ranges.append(style.set_curve(curve, x, y, positive=True).value_range(y))
             ranges = [r for r in ranges if r is not None]
             if ranges:
-                self.time_range.update(min(r[0] for r in ranges), max(r[1] for r in ranges))
+                self._live_span = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+                self._fit_range()
         if snap.layers:
             values = np.array([s.grad_mean_abs for s in snap.layers])
             finite = np.isfinite(values) & (values > 0)
@@ -181,6 +222,37 @@ class GradientFlowView(View):
             self.bar_range.update(floor, float(np.nanmax(heights)) if finite.any() else 0.0)
         self._draw_hist()
 
+    def set_compare(self, run: PinnedRun | None) -> None:
+        """Outline this pinned run's gradient histogram of the chosen layer (None: no outline)."""
+        self.compare_run = run
+        self._compare_key = None
+        self._draw_hist()
+
+    def _compare_top(self, i: int, layers: int, epoch: int) -> int:
+        """Draw the compared run's histogram of layer ``i`` (of ``layers``) at ``epoch``, once
+        per epoch; its highest count (0 without one)."""
+        run = self.compare_run
+        found = run.history.histograms_at(epoch) if run is not None else None
+        key = (id(run), i, found[0] if found else None)
+        if key != self._compare_key:
+            self._compare_key = key
+            hist = None
+            if found:
+                pinned = found[1]
+                j = len(pinned) - 1 if i == layers - 1 else i  # hidden layer by number, output to output
+                if 0 <= j < len(pinned) - (0 if i == layers - 1 else 1):
+                    hist = pinned[j][1]
+            if hist is None:
+                self.compare_hist.setVisible(False)
+            else:
+                self.compare_hist.setPen(pg.mkPen(pin_colour(run.colour), width=2))
+                self.compare_hist.setData(hist.edges, hist.counts)
+                self.compare_hist.setVisible(True)
+        if not self.compare_hist.isVisible():
+            return 0
+        _, counts = self.compare_hist.getData()
+        return int(np.max(counts)) if counts is not None and len(counts) else 0
+
     def _draw_hist(self) -> None:
         snap = self._last
         i = self.layer_combo.currentIndex()
@@ -188,15 +260,22 @@ class GradientFlowView(View):
             return
         h = snap.layers[i].gradients
         self.hist.setData(h.edges, h.counts)
-        key = (i, h.edges[0], h.edges[-1])
+        compare_top = self._compare_top(i, len(snap.layers), snap.epoch)
+        lo, hi = h.edges[0], h.edges[-1]
+        if self.compare_hist.isVisible():  # the outline's bins may reach further
+            edges = self.compare_hist.getData()[0]
+            lo, hi = min(lo, edges[0]), max(hi, edges[-1])
+        key = (i, lo, hi)
         if key != self._hist_edges:
             self._hist_edges = key
-            self.hist_plot.setXRange(h.edges[0], h.edges[-1], padding=0.02)
+            self.hist_plot.setXRange(lo, hi, padding=0.02)
             self.hist_range.reset()
-        self.hist_range.update(0.0, float(max(h.counts.max(), 1)))
+        top = max(int(h.counts.max()), compare_top)
+        self.hist_range.update(0.0, float(max(top, 1)))
 
     def reset(self, keep_ghost: bool = True) -> None:
         self.x_range.reset(self.x_range.limit)
+        self._fit_pins_x()
         for curve in self.curves:
             curve.setData([], [])
         self.bars.setOpts(x=[], height=[])

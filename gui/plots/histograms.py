@@ -3,6 +3,11 @@
 On the pre-activation view the activation f(z) and its slope f'(z) are drawn
 over the histogram (scaled to its height), so a student sees whether the mass
 sits on the curve's flat, saturated tails or on its useful middle.
+
+"Compare with:" picks a pinned run (Compare ▸ Pin this run): its activation
+histograms are drawn as outlines in its colour over the live bars, layer by
+layer, at the live run's epoch (or the pinned run's last recorded one, if it
+is shorter); the line under the combo says which epoch that is.
 """
 
 from __future__ import annotations
@@ -12,19 +17,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine import activations as act_mod
 
-from ..plaintext import escape
+from ..plaintext import escape, plain_label
 from . import style
 from .base import View
+from .pinned import pin_colour
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from engine.activations import Activation
     from engine.config import Config
     from engine.datasets import Split
+    from engine.pins import PinnedRun
     from engine.snapshot import Histogram, LayerStats, Snapshot
 
 PER_ROW = 4  # at most; fewer when the view is narrow (see _columns_for)
@@ -56,6 +65,11 @@ class _LayerPlot:
                               pen=pg.mkPen("#2b6f97", width=1))
         self.f_curve = plot.plot(pen=pg.mkPen(style.CURVE_F, width=2))
         self.df_curve = plot.plot(pen=pg.mkPen(style.CURVE_DF, width=2, style=pg.QtCore.Qt.DashLine))
+        #: a pinned run's histogram of the same layer, as an outline (see ActivationHistogramView.compare)
+        self.compare = plot.plot(stepMode="center", pen=pg.mkPen(style.GHOST, width=2))
+        self.compare.setVisible(False)
+        self.compare_top = 0
+        self.compare_edges: tuple[float, float] | None = None
         self._edges_key = None
         self._z = self._f = self._df = None
         self.title = ""
@@ -76,13 +90,29 @@ class _LayerPlot:
         self._f = (f - f.min()) / span if span > 0 else np.full_like(z, 0.5)
         self._df = self.activation.derivative(z) / self.activation.max_derivative
 
+    def show_compare(self, hist: Histogram | None, colour: str) -> None:
+        """Outline ``hist`` (a pinned run's, of this layer) over the bars; None hides it."""
+        if hist is None:
+            self.compare.setVisible(False)
+            self.compare_top = 0
+            self.compare_edges = None
+            return
+        self.compare_edges = (float(hist.edges[0]), float(hist.edges[-1]))
+        self.compare.setPen(pg.mkPen(colour, width=2))
+        self.compare.setData(hist.edges, hist.counts)
+        self.compare_top = int(hist.counts.max()) if len(hist.counts) else 0
+        self.compare.setVisible(True)
+
     def show(self, hist: Histogram, overlay: bool) -> None:
         self.bars.setData(hist.edges, hist.counts)
         key = (hist.edges[0], hist.edges[-1])
+        if self.compare_edges is not None:  # the outline's bins may reach further
+            key = (min(key[0], self.compare_edges[0]), max(key[1], self.compare_edges[1]))
         if key != self._x_edges:
             self._x_edges = key
             self.plot.setXRange(*key, padding=0.02)
-        self.y_range.update(0.0, float(max(hist.counts.max(), 1)))
+        top = max(int(hist.counts.max()), self.compare_top)  # (0 when no outline is drawn)
+        self.y_range.update(0.0, float(max(top, 1)))
         self.f_curve.setVisible(overlay)
         self.df_curve.setVisible(overlay)
         if overlay:
@@ -97,6 +127,8 @@ class ActivationHistogramView(View):
     title = "Activation histograms"
     dock_cell = (1, 0)
     dock_width = 56
+    #: the pinned run chosen in "Compare with:" (None for none); the gradient view follows it
+    compareChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -119,10 +151,27 @@ class ActivationHistogramView(View):
         row.addWidget(self.pre_box)
         row.addStretch(1)
         row.addWidget(self.legend)
+        self.compare_combo = QComboBox()
+        self.compare_combo.setObjectName("histogramCompareCombo")
+        self.compare_combo.setToolTip("Draw a pinned run's histograms of the same layers as outlines over these, "
+                                      "at this run's epoch (or the pinned run's last).")
+        self.compare_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_combo.setMinimumContentsLength(12)
+        self.compare_combo.currentIndexChanged.connect(self._compare_chosen)
+        self.compare_note = plain_label("", object_name="histogramCompareNote")  # a pin's name may be a file's
+        self.compare_note.setWordWrap(True)
+        compare_row = QHBoxLayout()
+        compare_row.addWidget(QLabel("Compare with:"))
+        compare_row.addWidget(self.compare_combo)
+        compare_row.addWidget(self.compare_note, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
+        layout.addLayout(compare_row)
         layout.addWidget(self.scroll, 1)
+        self._pins: list[PinnedRun] = []
+        self._compare_key = None  # (pinned run, epoch shown, z or a) of the outlines drawn
+        self._fill_compare()
         self.layer_plots: list[_LayerPlot] = []
         self.columns = PER_ROW
         self.scroll.viewport().installEventFilter(self)
@@ -149,6 +198,7 @@ class ActivationHistogramView(View):
         self.columns = 0  # nothing placed yet: _reflow places every plot
         self._reflow()
         self._last = None
+        self._compare_key = None  # new layer plots: their outlines are drawn afresh
 
     def _columns_for(self, width: int) -> int:
         """As many columns as fit: a plot is no narrower than its title and axes allow."""
@@ -177,6 +227,60 @@ class ActivationHistogramView(View):
             QTimer.singleShot(0, self._reflow)
         return super().eventFilter(watched, event)
 
+    # -- comparing with a pinned run -----------------------------------------------------
+    def set_pins(self, runs: Sequence[PinnedRun]) -> None:
+        """The pinned runs "Compare with:" offers; the chosen one stays chosen while it is pinned."""
+        chosen = self.compared()
+        self._pins = list(runs)
+        self._fill_compare(chosen)
+
+    def _fill_compare(self, chosen: PinnedRun | None = None) -> None:
+        combo = self.compare_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("None")
+        for run in self._pins:
+            combo.addItem(run.name)  # a combo box shows its items as plain text
+        at = next((i + 1 for i, run in enumerate(self._pins) if run is chosen), 0)
+        combo.setCurrentIndex(at)
+        combo.setEnabled(bool(self._pins))
+        combo.blockSignals(False)
+        if self.compared() is not chosen:
+            self._compare_chosen()
+
+    def compared(self) -> PinnedRun | None:
+        """The pinned run the outlines show, or None."""
+        i = self.compare_combo.currentIndex() - 1
+        return self._pins[i] if 0 <= i < len(self._pins) else None
+
+    def _compare_chosen(self, _index: int = 0) -> None:
+        self._compare_key = None
+        self._redraw()
+        self.compareChanged.emit(self.compared())
+
+    def _draw_compare(self, epoch: int, pre: bool) -> None:
+        """The chosen pin's activation histograms at ``epoch`` (its nearest recorded one
+        before), once per epoch shown: nothing is redone while the epoch stays."""
+        run = self.compared()
+        found = run.history.histograms_at(epoch) if run is not None and not pre else None
+        key = (id(run), found[0] if found else None, pre)
+        if key == self._compare_key:
+            return
+        self._compare_key = key
+        if run is None:
+            self.compare_note.setText("")
+        elif pre:
+            self.compare_note.setText("Pinned runs keep a = f(z), not z: untick Pre-activations to compare.")
+        elif found is None:
+            self.compare_note.setText(f"{run.name} has no histograms recorded by epoch {epoch}.")
+        else:
+            self.compare_note.setText(f"Outlines: {run.name} at epoch {found[0]}.")
+        layers = found[1] if found else ()
+        hidden = len(run.config.model.hidden) if run is not None else 0
+        for i, lp in enumerate(self.layer_plots):
+            hist = layers[i][0] if found and i < hidden and i < len(layers) else None
+            lp.show_compare(hist, pin_colour(run.colour) if run is not None else "")
+
     def update_snapshot(self, snap: Snapshot) -> None:
         self._last = snap
         self._redraw()
@@ -187,6 +291,7 @@ class ActivationHistogramView(View):
         if snap is None or not snap.layers:
             return
         pre = self.pre_box.isChecked()
+        self._draw_compare(snap.epoch, pre)
         hidden = [s for s in snap.layers if not s.is_output]
         retitled = False
         for lp, stats in zip(self.layer_plots, hidden):

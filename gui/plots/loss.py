@@ -1,4 +1,10 @@
-"""Loss and accuracy over epochs, training and validation, with a log-scale toggle."""
+"""Loss and accuracy over epochs, training and validation, with a log-scale toggle.
+
+Pinned runs (Compare ▸ Pin this run) are drawn behind the live curves in their
+own colours: validation loss and accuracy solid, training loss dashed and thin.
+Their legend sits in a row under the plots; clicking an entry hides or shows
+that run.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.probes import compact
@@ -13,10 +20,14 @@ from engine.probes import compact
 from ..plaintext import plain_label
 from . import style
 from .base import View
+from .pinned import PinOverlay, fit_columns, pin_colour, pin_curve, pin_row
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from engine.config import Config
     from engine.datasets import Split
+    from engine.pins import PinnedRun
     from engine.snapshot import History, Snapshot
 
 
@@ -65,18 +76,75 @@ class LossView(View):
         self._last = None
         self._symbol = None
         self._has_val = True
+        # pinned runs: a row of their own under the plots (a legend over the curves would hide them)
+        self.pin_caption, self.pin_legend = pin_row(self.graphics.ci, row=2)
+        self.graphics.installEventFilter(self)
+        self.pins = PinOverlay(self.pin_legend, self._pin_curves)
+        self._pin_span: tuple[float, float] | None = None  # the pinned loss curves' range
+        self._live_span: tuple[float, float] | None = None
+
+    # -- pinned runs -------------------------------------------------------------------
+    def _pin_curves(self, run: PinnedRun) -> list:
+        """Validation loss and accuracy solid, training loss dashed and thinner; a run
+        without a validation set shows its training curves solid instead."""
+        h, colour = run.history, pin_colour(run.colour)
+        x = h.epochs
+        has_val = bool(np.isfinite(h.val_loss).any())
+        main_loss, main_acc = (h.val_loss, h.val_accuracy) if has_val else (h.train_loss, h.train_accuracy)
+        curves = [(self.loss_plot, pin_curve(self.loss_plot, x, main_loss, colour)),
+                  (self.acc_plot, pin_curve(self.acc_plot, x, main_acc, colour))]
+        if has_val:
+            curves.append((self.loss_plot, pin_curve(self.loss_plot, x, h.train_loss, colour, style=Qt.DashLine)))
+        return curves
+
+    def set_pins(self, runs: Sequence[PinnedRun]) -> None:
+        """Draw these pinned runs (once: a pinned run never changes afterwards)."""
+        if not self.pins.set_pins(runs):
+            return
+        self.pin_caption.setText("pinned  ── validation  ╌╌ training:" if runs else "", size="8pt")
+        losses = [v for run in runs for v in (run.history.train_loss, run.history.val_loss)]
+        good = [v[np.isfinite(v)] for v in losses]
+        good = [v for v in good if v.size]
+        self._pin_span = (min(float(v.min()) for v in good), max(float(v.max()) for v in good)) if good else None
+        self._fit_range()
+        self._fit_pins_x()
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """The pinned runs' legend in as many columns as the view's width holds."""
+        if fit_columns(self.pin_legend, self.graphics.width() - self.pin_caption.boundingRect().width()):
+            self.graphics.ci.layout.invalidate()
+            self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.graphics and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self.graphics, self._fit_legend)  # once the scene has its new size, if still there
+        return super().eventFilter(watched, event)
+
+    def _fit_range(self) -> None:
+        spans = [s for s in (self._pin_span, self._live_span) if s is not None]
+        if spans:
+            self.loss_range.update(min(s[0] for s in spans), max(s[1] for s in spans))
+
+    def _fit_pins_x(self) -> None:
+        """The epoch axis reaches the end of the longest pinned run (up to this run's epoch limit)."""
+        longest = max((run.epochs for run in self.pins.runs()), default=0)
+        if longest:
+            self.x_range.update(float(longest))
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
         self.loss_range.log = on
         self.loss_range.floor = None if on else 0.0
         self.loss_range.reset()
+        self._fit_range()
         self._epochs_drawn = -1
         if self._last is not None:
             self.update_snapshot(self._last)
 
     def set_context(self, config: Config, split: Split) -> None:
         self.x_range.reset(config.train.epochs)
+        self._fit_pins_x()
         has_val = self._has_val = len(split.y_val) > 0
         self.val_loss.setVisible(has_val)
         self.val_acc.setVisible(has_val)
@@ -111,7 +179,8 @@ class LossView(View):
             style.set_curve(self.val_acc, x, h.val_accuracy)
         ranges = [r for r in ranges if r is not None]
         if ranges:  # from the decimators' bins: no pass over the whole history per frame
-            self.loss_range.update(min(r[0] for r in ranges), max(r[1] for r in ranges))
+            self._live_span = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+            self._fit_range()
 
     def reset(self, keep_ghost: bool = True) -> None:
         pairs = [(self.ghost_loss[0], self.train_loss), (self.ghost_loss[1], self.val_loss),
@@ -125,7 +194,9 @@ class LossView(View):
             curve.setData([], [])
         self._epochs_drawn = -1
         self._last = None
+        self._live_span = None
         self.x_range.reset(self.x_range.limit)
+        self._fit_pins_x()
         self.summary.setText("Ready: press Play (Space) to train")
 
 

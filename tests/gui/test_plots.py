@@ -34,7 +34,7 @@ def make(qtbot, key, cfg, s):
 
 
 def test_registry_order_and_names():
-    assert list(VIEWS) == ["loss", "boundary", "activations", "gradients", "diagnostics"]
+    assert list(VIEWS) == ["loss", "boundary", "activations", "gradients", "diagnostics", "parameters"]
     assert VIEWS["boundary"].needs_boundary and not VIEWS["loss"].needs_boundary
 
 
