@@ -8,8 +8,8 @@ and Run, and runs the event loop until the last cell is in. Meanwhile a 5 ms tim
 records the event loop's gaps. Prints the wall time from Run to the last row, the p95
 and the longest gap; then starts the study again with long runs and times Cancel to the
 end of the grid's thread. Targets: under about 20 s on 2 cores, p95 gap under 50 ms,
-Cancel under 1 s. A
-benchmark to read, not a test (tests/gui/test_grid.py asserts the behaviour).
+Cancel under 1 s. A benchmark to read, not a test (tests/gui/test_grid_window.py asserts
+the behaviour).
 """
 
 from __future__ import annotations

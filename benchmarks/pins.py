@@ -5,7 +5,7 @@
 Eight pinned runs of E epochs each (default 2,000: eight headless runs of the default
 configuration, different seeds) are drawn in the loss and gradient-flow views; the
 pinned curves are given their data once, so the live frame rate should stay within
-10 % of the rate with no pins (the target). The window, with all five views on
+10 % of the rate with no pins (the target). The window, with all six views on
 screen (benchmarks/gui_rate.py), trains at full speed; after a one-second warm-up it
 counts frames drawn and training steps for S seconds. Windows with 0 and 8 pins
 alternate, N times each, and the medians are reported: the machine's other work

@@ -216,6 +216,9 @@ class SessionBuilder(QObject):
             return True
         log.warning("a session build is still running; it ends on its own")
         # kept (never destroyed while it runs); finished threads are let go at the next park
+        for ended, _ in _PARKED:
+            if not ended.isRunning():
+                ended.wait()  # joined before it is let go
         _PARKED[:] = [(t, j) for t, j in _PARKED if t.isRunning()] + [(thread, job)]
         return False
 

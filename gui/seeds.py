@@ -285,7 +285,8 @@ class SeedRuns(QObject):
             self.clear_action.setEnabled(False)
 
     def _park(self, worker: SeedWorker, qthread: QThread) -> None:
-        if qthread.isFinished():
+        if qthread.isFinished():  # finished, but its thread may still be deleting the worker:
+            qthread.wait()  # join it before the last reference goes (else both delete it)
             return
         pair = (worker, qthread)
         self._parked.append(pair)
@@ -293,6 +294,9 @@ class SeedRuns(QObject):
 
     @Slot()
     def _unpark(self) -> None:
+        for _, qthread in self._parked:
+            if qthread.isFinished():
+                qthread.wait()  # joined before it is let go (see _park)
         self._parked = [(w, t) for w, t in self._parked if not t.isFinished()]
 
     @Slot()

@@ -297,6 +297,7 @@ class GridRun:
         """Cancel, then wait up to ``timeout_ms`` for the thread; False if it is still running
         (a Dask run in flight): the caller keeps this object until ``qthread.finished``."""
         if not self.qthread.isRunning():
+            self.qthread.wait()  # ended: join it (its last deferred deletes) before it is let go
             return True
         self.cancel()
         self.qthread.quit()

@@ -390,6 +390,8 @@ class ExperimentGrid(QMainWindow):
         worker.rejected.connect(self._on_rejected)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_finished)
+        if self.run is not None:
+            self.run.shutdown()  # the previous run has ended: joined before it is let go
         self.run = GridRun(worker)
         self.progress.setRange(0, spec.n_runs)
         self.progress.setValue(0)
@@ -595,10 +597,13 @@ class ExperimentGrid(QMainWindow):
         if not run.shutdown(STOP_WAIT_MS):
             self._parked.append(run)
             run.qthread.finished.connect(self._release_parked)
-        self._parked = [r for r in self._parked if r.is_running()]
+        self._release_parked()
 
     @Slot()
     def _release_parked(self) -> None:
+        for run in self._parked:
+            if not run.is_running():
+                run.shutdown()  # joins the ended thread before it is let go
         self._parked = [r for r in self._parked if r.is_running()]
 
     def shutdown(self) -> None:
