@@ -64,3 +64,26 @@ def test_responsive_reports_the_time_to_show_and_the_longest_gap(capsys):
     assert responsive.main(["points", "2000"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("points 2,000: shown after ") and "longest event-loop gap" in line and "2,000 points" in line
+
+
+def test_a_tiny_classic_study_is_timed_from_run_to_the_last_cell(qapp):
+    from benchmarks import grid
+
+    try:
+        row = grid.classic(epochs=2, seeds=1, workers=2)
+    finally:
+        for window in grid._WINDOW:
+            window.grid.shutdown()
+            window.shutdown()
+        grid._WINDOW.clear()
+    assert row["runs"] == row["total"] == 16 and row["status"].startswith("Done: 16 runs")
+    assert row["seconds"] > 0 and row["ticks"] > 0 and 0 <= row["p95"] <= row["longest"]
+
+
+def test_the_pinned_overlays_rate_is_measured_with_eight_pins(qapp):
+    from benchmarks import pins
+
+    runs = pins.pinned_runs(5)
+    assert len(runs) == 8 and len({r.name for r in runs}) == 8
+    frames, steps = pins.measure(runs, 0.3, (1000, 700))
+    assert frames > 0 and steps > 0
