@@ -113,6 +113,9 @@ def test_before_training_it_shows_the_initial_weights(qtbot):
 def test_hidden_it_costs_nothing_and_shown_it_draws_the_latest(qtbot, window):
     view = window.views["parameters"]
     assert view.visibleRegion().isEmpty()  # by default behind the gradient flow tab (Qt calls it visible)
+    from gui.menus import SPEEDS
+
+    window.speed_slider.setValue(SPEEDS.index(250))  # a pace: the record stays short enough to draw undecimated
     window.play_pause()
     qtbot.waitUntil(lambda: window.shown is not None and window.shown.epoch >= 3, timeout=5000)
     assert view._latest is not None  # handed the snapshots ...
