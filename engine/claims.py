@@ -1,9 +1,10 @@
 """Lessons as checked experiments: each outcome a lesson's text states is a claim, run over many seeds.
 
-A lesson file (resources/lessons/*.json) holds "title", "experiment", "text",
-"config" and "claims". A claim backs one sentence of the text with a check
-that ``check_lesson`` runs once per seed, on the lesson's configuration or on a
-variant of it (the lesson's "Try:")::
+A lesson file (resources/lessons/*.json, read by engine/lessons.py) holds a
+configuration, steps of text and "claims". A claim backs one sentence of a step
+with a check that ``check_lesson`` runs once per seed, on a configuration (the
+lesson's, or a step's: ``engine.lessons.check``) or on a variant of it (the
+step's "Try:")::
 
     {"says": "Try: switch the Activation to Tanh: the boundary bends around the moons, and the
               network gets at least 98 % of the validation points right.",

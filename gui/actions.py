@@ -1,9 +1,27 @@
-"""The window's actions as one table: text, shortcut, tooltip, icon and the slot they trigger.
+"""The window's actions as one table: text, shortcut, tooltip, icon and the slot they trigger,
+and the keyboard rule that decides who gets a key: a shortcut or the field being typed in.
 
 Transport actions (``toolbar=True``) live on the window, so their shortcuts
 work wherever the focus is, and name their shortcut in the tooltip; the others
 are menu entries whose tip also shows in the status bar. The shortcuts sheet
 (Help > Keyboard shortcuts) is built from the actions themselves.
+
+The keyboard rule (``FieldKeys``):
+
+- Space, S, R, Shift+R, F, P, [ and ] act wherever the focus is: on a button, a
+  check box, a combo box, a slider or a plot.
+- In a field that takes typing (a number box, a text box) the keys typed belong
+  to the field and never trigger a shortcut: "5", "e" or "-" edit the number,
+  and a letter a number cannot hold is refused. Space in a number box does
+  nothing (a number holds no space; the status bar says how to leave the box);
+  in a text box it types a space.
+- Enter in a field keeps what was typed (or the error line says why not) and
+  Escape puts back what the field held before; both hand the focus back to the
+  window, so the next Space plays.
+- Every menu opens with Alt and its underlined letter, and every entry of the
+  File, Run, Compare, View and Help menus has a letter of its own
+  (``give_mnemonics``); the transport entries have their single-key shortcuts,
+  and [ and ] move the speed slider (Run ▸ Slower, Faster), which takes no focus.
 """
 
 from __future__ import annotations
@@ -11,14 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QStyle
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMenu, QMenuBar, QStyle, QWidget
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-__all__ = ["ACTIONS", "ActionSpec", "build_actions", "make_action", "show_playing"]
+__all__ = ["ACTIONS", "MNEMONIC_MENUS", "ActionSpec", "FieldKeys", "build_actions", "give_mnemonics",
+           "install_keyboard", "is_field", "make_action", "show_playing"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +111,131 @@ def show_playing(action: QAction, playing: bool) -> None:
     icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
     action.setIcon(action.parent().style().standardIcon(icon))
     action.setText("Pause" if playing else "Play")
+
+
+# -- the keyboard rule ------------------------------------------------------------------------
+#: shown when Space is pressed in a number box
+SPACE_HINT = "Space plays once you leave the box: Enter keeps the number, Esc puts the old one back."
+HINT_MS = 5_000
+#: the menus whose entries all get a letter (the others list files', lessons' and runs' names)
+MNEMONIC_MENUS = ("&File", "&Run", "&Compare", "&View", "&Help")
+
+
+def is_field(widget: QWidget | None) -> bool:
+    """Whether ``widget`` takes typing: an editable number box, line of text or combo box."""
+    if isinstance(widget, (QAbstractSpinBox, QLineEdit)):
+        return not widget.isReadOnly()
+    return isinstance(widget, QComboBox) and widget.isEditable()
+
+
+def _line(widget: QWidget) -> QLineEdit | None:
+    """The line of text a field is typed into (a spin box's or a combo box's own)."""
+    return widget if isinstance(widget, QLineEdit) else widget.findChild(QLineEdit)
+
+
+class FieldKeys(QObject):
+    """The keyboard rule of the module docstring, for the fields of one window: it watches each
+    field as the focus enters it (rows appear and go, so none is watched before it is used)."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if is_field(new) and new.window() is self.window:
+            new.installEventFilter(self)  # (installing it again only moves it to the front)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.ShortcutOverride, QEvent.KeyPress) or not is_field(watched):
+            return False
+        key: QKeyEvent = event
+        plain = not (key.modifiers() & ~Qt.KeypadModifier)
+        if key.key() == Qt.Key_Space and plain and isinstance(watched, QAbstractSpinBox):
+            key.accept()  # taken by the box (so not Play), and then dropped
+            if kind == QEvent.KeyPress:
+                self.window.statusBar().showMessage(SPACE_HINT, HINT_MS)
+            return True
+        if kind != QEvent.KeyPress or not plain:
+            return False
+        if key.key() in (Qt.Key_Return, Qt.Key_Enter):
+            QTimer.singleShot(0, self, self.hand_back)  # once the field has taken the value
+            return False
+        if key.key() == Qt.Key_Escape:
+            line = _line(watched)
+            while line is not None and line.isUndoAvailable():  # back to the text the field was given
+                line.undo()
+            self.hand_back()
+            return True
+        return False
+
+    def hand_back(self) -> None:
+        """The focus to the window itself, where every shortcut acts."""
+        focused = QApplication.focusWidget()
+        if focused is None or focused.window() is self.window:
+            self.window.setFocus(Qt.ShortcutFocusReason)
+        if self.window.statusBar().currentMessage() == SPACE_HINT:  # left the box: the hint is done
+            self.window.statusBar().clearMessage()
+
+
+def give_mnemonics(menu: QMenu) -> None:
+    """An underlined letter for every entry of ``menu`` that has none, each its own: the first
+    free letter of a word, else any free letter. The transport's entries keep their text (it
+    says Play or Pause; their single keys are shorter than any menu path)."""
+    transport = {spec.name for spec in ACTIONS if spec.toolbar}
+    def letter(text: str) -> str | None:
+        at = text.find("&")
+        while at != -1 and at + 1 < len(text) and text[at + 1] == "&":
+            at = text.find("&", at + 2)
+        return text[at + 1].lower() if at != -1 and at + 1 < len(text) else None
+
+    entries = [a for a in menu.actions() if not a.isSeparator() and a.text()]
+    used = {c for c in (letter(a.text()) for a in entries) if c}
+    for action in entries:
+        text = action.text()
+        if "&" in text or action.objectName() in transport:
+            continue
+        starts = [i for i, c in enumerate(text) if c.isalnum() and (i == 0 or not text[i - 1].isalnum())]
+        rest = [i for i, c in enumerate(text) if c.isalnum() and i not in starts]
+        free = next((i for i in starts + rest if text[i].lower() not in used), None)
+        if free is not None:
+            used.add(text[free].lower())
+            action.setText(text[:free] + "&" + text[free:])
+
+
+#: the speed slider by one notch: (text, key, notches, object name)
+SPEED_STEPS = (("Slower", "[", -1, "slowerAction"), ("Faster", "]", 1, "fasterAction"))
+
+
+def _speed_actions(window: MainWindow, menu: QMenu | None) -> list[QAction]:
+    """Slower and Faster: the speed slider (which takes no focus, so Space always plays) by keys."""
+    slider = window.speed_slider
+    actions = []
+    for text, key, notches, name in SPEED_STEPS:
+        action = QAction(text, window)
+        action.setObjectName(name)
+        action.setShortcut(QKeySequence(key))
+        tip = f"{text} training: the speed slider one notch {'left' if notches < 0 else 'right'} ({key})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _=False, n=notches: slider.setValue(slider.value() + n))
+        window.addAction(action)  # a window shortcut, like the transport's
+        if menu is not None:
+            menu.addAction(action)
+        actions.append(action)
+    return actions
+
+
+def install_keyboard(window: MainWindow) -> FieldKeys:
+    """The keyboard rule for ``window``'s fields, Slower and Faster in the Run menu, and letters
+    for the entries of its menus."""
+    bar: QMenuBar = window.menuBar()
+    run = next((a.menu() for a in bar.actions() if a.text() == "&Run" and a.menu() is not None), None)
+    if run is not None:
+        run.addSeparator()
+    window.speed_actions = _speed_actions(window, run)
+    for action in bar.actions():
+        if action.menu() is not None and action.text() in MNEMONIC_MENUS:
+            give_mnemonics(action.menu())
+    return FieldKeys(window)

@@ -14,10 +14,11 @@ import atexit
 import concurrent.futures
 import logging
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from .worker import WorkerHandle
 
@@ -101,6 +102,8 @@ class TrainingController(QObject):
         self._parkings: list[_Parking] = []
         self._ack_paused = False  # the running loop has acknowledged the current pause
         self._stepping = False  # a step (one epoch) was asked for and is not yet done
+        self._run_to: int | None = None  # run_to_epoch's target, while it steps there
+        self._run_mark = 0.0  # when run_to_epoch asked for its last epoch (its pace)
 
     # -- state ---------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -124,6 +127,11 @@ class TrainingController(QObject):
 
     def is_finished(self) -> bool:
         return self.session is not None and self.session.status in _FINAL
+
+    @property
+    def run_target(self) -> int | None:
+        """The epoch ``run_to_epoch`` is stepping to (None when it is not)."""
+        return self._run_to
 
     def _busy(self) -> WorkerHandle | None:
         """The worker that may be using the current session's network, if any."""
@@ -161,6 +169,7 @@ class TrainingController(QObject):
         """Stop the run (if any) and take over a new session; announce its first picture
         (``first``, when it was taken already, e.g. in the session builder's thread)."""
         self._stop_worker()
+        self._run_to = None
         self.session = session
         self._show_initial(first)
 
@@ -182,6 +191,7 @@ class TrainingController(QObject):
     def play(self) -> None:
         if self.session is None:
             return
+        self._run_to = None
         self._ack_paused = self._stepping = False
         self.session.resume()
         self._when_free(self._ensure_running)
@@ -191,6 +201,7 @@ class TrainingController(QObject):
         """Ask the loop to pause; ``paused`` follows once it has stopped between two steps."""
         if self.session is None:
             return
+        self._run_to = None
         self.session.pause()
         self.playingChanged.emit(False)
 
@@ -214,6 +225,27 @@ class TrainingController(QObject):
         self._when_free(step)
         self.playingChanged.emit(False)
 
+    def run_to_epoch(self, epoch: int) -> bool:
+        """Train until ``epoch`` epochs are done and stay paused exactly there (a lesson's "Run to
+        epoch 50"): one epoch at a time, at the speed set; Play, Pause or a reset ends it early.
+        False, and nothing is done, when the run is already at or past ``epoch``."""
+        if self.session is None:
+            return False
+        done = self.call(lambda s: s.epoch) if self.is_running() else self.session.epoch
+        if done >= epoch:
+            return False
+        self._run_to = epoch
+        self._run_mark = time.perf_counter()
+        self.step_epoch()
+        return True
+
+    def _next_epoch_to(self) -> None:
+        """run_to_epoch's next epoch, once the loop has paused after the last one."""
+        if self._run_to is None or self.session is None or not self.is_running():
+            return
+        self._run_mark = time.perf_counter()
+        self.session.step_epoch()  # sets flags only: the loop, waiting between steps, trains one more
+
     def set_lr(self, lr: float) -> None:
         """A new learning rate from the next step on (applied between steps; raises ConfigError)."""
         if self.session is None:
@@ -235,6 +267,7 @@ class TrainingController(QObject):
     def _restart(self, change: Callable[[Session], object]) -> None:
         if self.session is None:
             return
+        self._run_to = None
         session = self.session
         self._stop_worker()
 
@@ -303,12 +336,20 @@ class TrainingController(QObject):
     @Slot()
     def _on_paused(self) -> None:
         if self._from_current_worker() and self.session.paused:
+            if self._run_to is not None and self.session.epoch < self._run_to:
+                # run_to_epoch: one more epoch, paced as Play would be (steps per second)
+                wait = 0.0 if not self.speed else self.session.steps_per_epoch / self.speed
+                left = self._run_mark + wait - time.perf_counter()
+                QTimer.singleShot(max(0, int(left * 1000)), self, self._next_epoch_to)
+                return
+            self._run_to = None
             self._ack_paused, self._stepping = True, False
             self.paused.emit()
 
     @Slot(str)
     def _on_finished(self, status: str) -> None:
         if self._from_current_worker():
+            self._run_to = None
             self._stop_worker()  # the loop has ended: its thread is quitting
             self.playingChanged.emit(False)
             self.finished.emit(status)
@@ -316,6 +357,7 @@ class TrainingController(QObject):
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         if self._from_current_worker():
+            self._run_to = None
             self._stop_worker()
             self.playingChanged.emit(False)
             self.failed.emit(message)

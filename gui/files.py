@@ -113,12 +113,33 @@ class FileWork:
         if path:
             self._guarded(lambda: self.save_config(path))
 
-    def open_lesson(self, lesson: Lesson) -> None:
-        self.config_path = None
-        self.apply_config(lesson.config)
-        self.lesson_view.show_lesson(lesson)
-        self.lesson_dock.show()
-        self.lesson_dock.raise_()
+    def open_lesson(self, lesson: Lesson) -> bool:
+        """Open a lesson at its first step: its configuration built and shown (if it cannot be, a
+        dialog says why and the current work stays), no ghost of what was drawn before, its locks
+        applied and its steps in the lesson panel. True when accepted (built now, or being built)."""
+
+        def refuse(message: str) -> None:
+            dialogs.warn(self, "Lesson not opened", f"“{lesson.title}” was not opened:\n\n{message}\n\n"
+                                                    "Your current work is unchanged.")
+
+        def done() -> None:
+            self._restart_views(keep_ghost=False)  # a new lesson's axes show only its own runs:
+            if self.pins.hide_all():  # earlier pins stay pinned, hidden until clicked
+                self.statusBar().showMessage("Pinned runs from before this lesson are hidden: click a name in "
+                                             "a legend to show it again", 6000)
+            self.lesson_view.show_lesson(lesson)
+
+        return self.build_and_show(lesson.config, refuse, done=done)
+
+    def open_lesson_file(self, path: str | Path) -> bool:
+        """Open a lesson file from anywhere; a malformed one is named (file, field, rule) in a
+        dialog and nothing changes. True when the lesson is opened (or being built)."""
+        return self.lesson_library.open_file(path)
+
+    @Slot()
+    def reload_lessons(self) -> None:
+        """Read the prepared and the user's lessons again and rebuild the Lessons menu's lists."""
+        self.lesson_library.reload()
 
     # -- exports -----------------------------------------------------------------------
     def _guarded(self, work: Callable[[], object]) -> bool:

@@ -25,13 +25,14 @@ from engine.datasets import DataError
 from engine.session import Session
 
 from . import dialogs
-from .actions import build_actions, show_playing
+from .actions import build_actions, install_keyboard, show_playing
 from .builder import WindowBuilds
+from .classroom import Classroom
 from .controller import TrainingController
-from .docks import DockLayout, build_controls_dock
+from .docks import DockLayout, build_controls_dock, fit_to_screen, place_first
 from .files import BOUNDARY_RESOLUTION, DEFAULT_CONFIG, FileWork
 from .grid import GridTool
-from .lessons import LessonView, load_lessons
+from .lessons import LessonLibrary, LessonPanel, load_lessons
 from .menus import DEFAULT_SPEED, SPEEDS, build_menus, build_transport_bar, fill_recent, speed_text
 from .panels import DataPanel, NetworkPanel, TrainingPanel
 from .persistence import Store
@@ -85,13 +86,13 @@ class MainWindow(FileWork, QMainWindow):
         self.controls_dock, self.controls_scroll = build_controls_dock(
             self, (self.error_label, self.data_panel, self.network_panel, self.training_panel))
         self.views = {key: cls() for key, cls in VIEWS.items()}
-        self.lesson_view = LessonView()
-        self.dock_layout = DockLayout(self, {**self.views, LessonView.key: self.lesson_view}, [self.controls_dock])
+        self.dock_layout = DockLayout(self, self.views, [self.controls_dock])
         self.dock_layout.place()
         self.docks = {key: self.dock_layout.docks[key] for key in self.views}
         for dock in self.docks.values():  # a view hidden (closed, or behind a tab) costs nothing from now on
             dock.visibilityChanged.connect(self._views_shown_changed)
-        self.lesson_dock = self.dock_layout.docks[LessonView.key]
+        self.lesson_view = LessonPanel(self)  # the lesson's steps: a strip of its own under the views, covering none
+        self.lesson_dock = self.lesson_view.dock
         build_actions(self)
         build_transport_bar(self)
         self.lessons = load_lessons()  # the files skipped are listed in the Lessons menu
@@ -100,9 +101,12 @@ class MainWindow(FileWork, QMainWindow):
         self.pins = PinnedRuns.install(self)
         self.seeds = SeedRuns.install(self)
         self.grid = GridTool.install(self)
+        self.lesson_library = LessonLibrary.install(self)  # the Lessons menu's lists: prepared, yours, recent
+        self.classroom = Classroom.install(self)
         if self.lessons.skipped:
             self.statusBar().showMessage(self.lessons.skipped_note(), SKIPPED_NOTE_MS)
         fill_recent(self, self.store.recent_files())
+        self.keyboard = install_keyboard(self)  # shortcuts or typing: the rule in gui/actions.py
         self.status = StatusBar(self)
         self.status_label, self.rate_label = self.status.label, self.status.rate
         self.builds = WindowBuilds(self, BOUNDARY_RESOLUTION)  # sessions built now, or off this thread
@@ -131,9 +135,10 @@ class MainWindow(FileWork, QMainWindow):
         self.redraw_timer = self._timer(REDRAW_MS, self.redraw)
         self.status_timer = self._timer(STATUS_MS, self.update_status)
 
-        self.resize(1400, 900)
+        place_first(self)  # the first start fits the screen it opens on (a saved geometry then wins)
         self._default_state = self.saveState()  # View > Reset layout returns here
         self._sizes_pending = not self.store.restore_window(self)
+        self._placed_size = self.size()  # shown at this size, the window is fitted to its screen once framed
         config = config or self.store.last_config() or Config.from_dict(DEFAULT_CONFIG)
         if defer_data:
             self._set_panels(config)
@@ -181,6 +186,8 @@ class MainWindow(FileWork, QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not event.spontaneous() and self.size() == self._placed_size:  # as placed (not resized since):
+            QTimer.singleShot(0, self, lambda: fit_to_screen(self))  # once framed, all of it on its screen
         if self._sizes_pending:  # first start (nothing saved): once the window has its size
             self._sizes_pending = False
             QTimer.singleShot(0, self.dock_layout.default_sizes)

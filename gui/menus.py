@@ -1,16 +1,15 @@
 """Where the actions are shown: the menu bar and the transport toolbar.
 
 The entries that come from registries are generated from them: one export
-entry per view and per ``exports.EXPORTS`` kind, one entry per lesson, one
-toggle per dock, one entry per recent file; the lesson files that were skipped
-are listed, with their reasons, under Lessons ▸ Skipped lesson files. A name
-that comes from a file (a lesson's title, a recent file's name) is shown as
-written: ``&`` does not turn into a shortcut key.
+entry per view and per ``exports.EXPORTS`` kind, one toggle per dock, one entry
+per recent file (the Lessons menu's lists are gui/lessons/library.py's). A name
+that comes from a file (a recent file's name) is shown as written: ``&`` does
+not turn into a shortcut key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,17 +21,14 @@ from . import exports
 from .plaintext import auto_text, menu_text
 
 if TYPE_CHECKING:
-    from .lessons import SkippedLesson
     from .main_window import MainWindow
 
-__all__ = ["DEFAULT_SPEED", "SPEEDS", "build_menus", "build_transport_bar", "fill_recent", "fill_skipped_lessons"]
+__all__ = ["DEFAULT_SPEED", "SPEEDS", "build_menus", "build_transport_bar", "fill_recent"]
 
 #: Speed slider positions -> steps per second (None = as fast as possible).
 SPEEDS = [2, 5, 10, 25, 50, 100, 150, 250, 500, 1000, None]
 #: the first start's speed: the default run (300 epochs of 8 steps) unfolds over about 16 s
 DEFAULT_SPEED = 150
-SKIPPED_MENU = "Skipped lesson files"
-MENU_REASON_CHARS = 140  # a longer reason is cut in the menu (its tooltip has all of it)
 
 
 def _entry(menu: QMenu, text: str, slot: Callable[..., object], tip: str) -> QAction:
@@ -72,10 +68,7 @@ def build_menus(window: MainWindow) -> None:
 
     lessons_menu = bar.addMenu("&Lessons")
     lessons_menu.setObjectName("lessonsMenu")
-    for lesson in window.lessons:
-        _entry(lessons_menu, lesson.title, lambda _=False, chosen=lesson: window.open_lesson(chosen),
-               f"Experiment {lesson.experiment}: set up the network and show what to watch")
-    fill_skipped_lessons(lessons_menu, window.lessons.skipped)
+    window.lessons_menu = lessons_menu  # its lesson lists are gui/lessons/library.py's (LessonLibrary)
 
     view_menu = bar.addMenu("&View")
     for dock in (*window.docks.values(), window.lesson_dock):
@@ -88,24 +81,6 @@ def build_menus(window: MainWindow) -> None:
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(window.shortcuts_action)
     help_menu.addAction(window.about_action)
-
-
-def fill_skipped_lessons(menu: QMenu, skipped: Sequence[SkippedLesson]) -> QMenu | None:
-    """Under the lessons, a submenu naming each lesson file that was skipped and why (one
-    disabled entry per file); None, and nothing added, when every file loaded."""
-    if not skipped:
-        return None
-    menu.addSeparator()
-    sub = menu.addMenu(f"{SKIPPED_MENU} ({len(skipped)})")
-    sub.setObjectName("skippedLessonsMenu")
-    sub.setToolTipsVisible(True)
-    for entry in skipped:
-        shown = entry.reason if len(entry.reason) <= MENU_REASON_CHARS else entry.reason[:MENU_REASON_CHARS] + "…"
-        action = sub.addAction(menu_text(shown))
-        action.setEnabled(False)  # a note, not a command
-        action.setToolTip(auto_text(entry.reason))
-        action.setStatusTip(entry.reason)
-    return sub
 
 
 def fill_recent(window: MainWindow, files: list[str]) -> None:

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import QMainWindow
 from engine import jsonfile
 from engine.config import Config, ConfigError
 
+from .docks import fit_to_screen
+
 log = logging.getLogger(__name__)
 MAX_RECENT = 8
 _T = TypeVar("_T")
@@ -81,10 +83,13 @@ class Store:
         return True
 
     def restore_window(self, window: QMainWindow) -> bool:
-        """Geometry and dock layout as saved; True when a dock layout was restored."""
+        """Geometry and dock layout as saved; True when a dock layout was restored. A saved
+        geometry that no longer fits the screen (a smaller one, a projector) is shrunk onto it."""
         geometry = self._get("window/geometry", QByteArray)
         if geometry is not None and not window.restoreGeometry(geometry):
             log.warning("settings: ignoring window/geometry (not valid for this screen set-up)")
+        elif geometry is not None and fit_to_screen(window):
+            log.info("settings: the saved window was larger than this screen: fitted to it")
         state = self._get("window/state", QByteArray)
         if state is not None and not window.restoreState(state):
             log.warning("settings: ignoring window/state (not a saved dock layout)")

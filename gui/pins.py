@@ -184,6 +184,20 @@ class PinnedRuns(QObject):
                 f"At most {MAX_PINS} pins: the oldest, “{dropped.name}”, was removed", NOTE_MS)
         return run
 
+    def hide_all(self) -> int:
+        """Hide every pin in every view (a new lesson's axes show only its own runs); they stay
+        pinned and a click on a name in a legend shows one again. The number hidden."""
+        hidden = 0
+        for view in self.window.views.values():
+            overlay = getattr(view, "pins", None)
+            if overlay is None:
+                continue
+            for run in overlay.runs():
+                if overlay.is_visible(run):
+                    overlay.set_visible(run, False)
+                    hidden += 1
+        return hidden
+
     # -- bringing one back -----------------------------------------------------------
     def restore(self, run: PinnedRun) -> bool:
         """Put the pin's configuration in the panels and start a session from its very initial

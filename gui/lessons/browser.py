@@ -1,13 +1,14 @@
-"""Loading lesson files and showing the current lesson's text beside the views.
+"""Loading lesson files, and the lesson text's view: it loads nothing and follows no link.
 
-A lesson file is JSON: {"title", "experiment", "text" (simple HTML), "config"};
-its config is validated like any configuration, so a broken file is reported
-by name and skipped, never loaded half-way (``LessonLoad.skipped`` keeps what
-was skipped and why, for the Lessons menu). Only a regular file of at most
-``MAX_LESSON_BYTES`` is read: a device (/dev/zero), a pipe or a huge file named
-``*.json`` is skipped before it is opened or read whole. The text is shown through an
-allow-list (``sanitize``) in a view that loads nothing: a lesson file is data,
-and no tag in it can make the app read a file or follow a link.
+A lesson file is checked by engine/lessons.py (format 2 with steps, or format 1
+with one text); its configuration is validated like any other, so a broken file
+is reported by name, field and rule and skipped, never loaded half-way
+(``LessonLoad.skipped`` keeps what was skipped and why, for the Lessons menu).
+Only a regular file of at most ``MAX_LESSON_BYTES`` is read: a device
+(/dev/zero), a pipe or a huge file named ``*.json`` is skipped before it is
+opened or read whole. Step text is shown through an allow-list (``sanitize``)
+in a document that loads nothing: a lesson file is data, and no tag in it can
+make the app read a file or follow a link.
 """
 
 from __future__ import annotations
@@ -20,57 +21,58 @@ from typing import overload
 
 from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QImage, QTextDocument
-from PySide6.QtWidgets import QFrame, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QTextBrowser, QWidget
 
-from engine import jsonfile
-from engine.config import Config, ConfigError
+from engine import lessons as lessonfile
+from engine.config import Config
+from engine.lessons import MAX_LESSON_BYTES, LessonSpec
 
-from ..plaintext import escape
 from ..resources import resource_path
-from .sanitize import sanitize
+
+__all__ = ["MAX_LESSON_BYTES", "ClosedDocument", "Lesson", "LessonLoad", "LessonText", "SkippedLesson",
+           "load_lesson", "load_lessons"]
 
 log = logging.getLogger(__name__)
+
+#: where a lesson was found: the app's own folder, the user's lesson folder, or a file opened by hand
+ORIGINS = ("shipped", "user", "file")
 
 
 @dataclass(frozen=True)
 class Lesson:
-    title: str
-    experiment: int
-    text: str
-    config: Config
+    """A lesson file as loaded: its checked contents (``spec``), where it is, and which folder it came from."""
+
+    spec: LessonSpec
     path: Path
+    origin: str = "shipped"
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def experiment(self) -> int | None:
+        return self.spec.experiment
+
+    @property
+    def config(self) -> Config:
+        """The configuration the lesson opens with: its own, with its first step's changes."""
+        return lessonfile.step_config(self.spec, 0)
+
+    @property
+    def text(self) -> str:
+        """Every step's text, one after another (HTML, as written)."""
+        return "".join(step.text for step in self.spec.steps)
 
 
-MAX_LESSON_BYTES = 1_000_000  # a lesson is a page of text and a configuration; a larger file is not one
-
-
-def load_lesson(path: Path) -> Lesson:
-    """Read and check one lesson file; ConfigError names the file, the field and the rule.
+def load_lesson(path: Path, origin: str = "shipped") -> Lesson:
+    """Read and check one lesson file; LessonError (a ConfigError) names the file, the field and the rule.
 
     The file is read by the app's one JSON reader (engine/jsonfile.py): a regular file
     of at most ``MAX_LESSON_BYTES``, UTF-8 (a byte-order mark allowed), nesting, long
     integers and non-finite numbers refused with their key path."""
-    raw = jsonfile.read_object(path, name=path.name, max_bytes=MAX_LESSON_BYTES,
-                               what="a JSON object with title, text and config")
-    for key in ("title", "text", "config"):
-        if key not in raw:
-            raise ConfigError(f"{path.name}: {key}", "is required in a lesson file")
-    for key in ("title", "text"):
-        if not isinstance(raw[key], str):
-            raise ConfigError(f"{path.name}: {key}", "must be text")
-    experiment = raw.get("experiment", 0)
-    if isinstance(experiment, bool) or not isinstance(experiment, int):
-        raise ConfigError(f"{path.name}: experiment", "must be a whole number")
-    try:
-        config = Config.from_dict(raw["config"])
-    except ConfigError as err:
-        field = "config" if err.field == "config" else f"config.{err.field}"  # "config": the whole of it
-        raise ConfigError(f"{path.name}: {field}", err.rule) from None
-    except (ArithmeticError, TypeError, AttributeError, RecursionError) as err:
-        # a value the checks did not foresee (an integer too large for a float, say): still a
-        # broken file, never a failed start
-        raise ConfigError(f"{path.name}: config", f"could not be read ({type(err).__name__}: {err})") from None
-    return Lesson(raw["title"], experiment, raw["text"], config, path)
+    path = Path(path)
+    return Lesson(lessonfile.load(path), path, origin)
 
 
 @dataclass(frozen=True)
@@ -111,14 +113,15 @@ class LessonLoad(Sequence[Lesson]):
         return f"{files} skipped: see Lessons ▸ Skipped lesson files."
 
 
-def load_lessons(folder: Path | None = None) -> LessonLoad:
-    """Every valid lesson in the folder, sorted by file name; broken ones are logged and
-    skipped, and listed in the result's ``skipped``."""
+def load_lessons(folder: Path | None = None, origin: str = "shipped") -> LessonLoad:
+    """Every valid lesson in the folder (default: the app's own), sorted by file name; broken
+    ones are logged and skipped, and listed in the result's ``skipped``. A folder that does
+    not exist holds no lesson."""
     folder = folder or resource_path("lessons")
     lessons, skipped = [], []
     for path in sorted(Path(folder).glob("*.json")):
         try:
-            lessons.append(load_lesson(path))
+            lessons.append(load_lesson(path, origin))
         except (OSError, ValueError) as err:
             log.warning("lesson %s skipped: %s", path.name, err)
             reason = str(err)
@@ -160,32 +163,3 @@ class LessonText(QTextBrowser):
 
     def loadResource(self, kind: int, name: QUrl) -> QImage | str:
         return self.document().loadResource(kind, name)
-
-
-class LessonView(QWidget):
-    """The text of the lesson in use (or a hint to open one); docked as a tab behind Diagnostics."""
-
-    key = "lesson"
-    title = "Lesson"
-    dock_area = Qt.RightDockWidgetArea
-    dock_cell = None
-    dock_width = 50
-    dock_tab = "diagnostics"
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("lessonView")
-        self.browser = LessonText()
-        self.browser.setObjectName("lessonText")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.browser)
-        self.show_lesson(None)
-
-    def show_lesson(self, lesson: Lesson | None) -> None:
-        """The lesson's title as text and its text through the allow-list (see ``sanitize``)."""
-        if lesson is None:
-            self.browser.setHtml("<p>Open a prepared experiment from the <b>Lessons</b> menu: each sets up the "
-                                 "network and tells you what to watch.</p>")
-        else:
-            self.browser.setHtml(f"<h3>{escape(lesson.title)}</h3>{sanitize(lesson.text)}")

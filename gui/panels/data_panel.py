@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from engine import datasets
 from engine.config import PARAMS, DataConfig
 
 from ..dialogs import ask_open_path
+from ..plaintext import auto_text
 from .fields import NumberBox, advanced_toggle, check_box, choice_box, object_name, row_of, select, wire_boxes
 
 P = PARAMS["data"]
+#: the plane combos are never narrower than this many characters ("sepal length (cm)" is 17)
+PLANE_CHARS = 17
 
 
 class LabelColumnEdit(QLineEdit):
@@ -88,10 +91,12 @@ class DataPanel(QGroupBox):
         self.open_csv.setToolTip("Choose a CSV file of your own data.")
         self.feature_x = QComboBox()
         self.feature_x.setObjectName("featureXCombo")
-        self.feature_x.setToolTip("The feature on the decision boundary's horizontal axis.")
         self.feature_y = QComboBox()
         self.feature_y.setObjectName("featureYCombo")
-        self.feature_y.setToolTip("The feature on the decision boundary's vertical axis.")
+        self._plane_tips = {self.feature_x: "The feature on the decision boundary's horizontal axis.",
+                            self.feature_y: "The feature on the decision boundary's vertical axis."}
+        for box, tip in self._plane_tips.items():
+            box.setToolTip(tip)
         self.advanced = advanced_toggle("dataAdvancedButton")
         self._features = (0, 1)  # the configuration's plane, until the data's feature names are known
         self._memory: dict[str, tuple] = {}  # data set -> (n_samples, noise, plane) while another is shown
@@ -100,11 +105,17 @@ class DataPanel(QGroupBox):
         seed_row = row_of((self.seed, 1), self.regenerate)
         csv_row = row_of((self.csv_path, 1), self.open_csv)
         for box in (self.feature_x, self.feature_y):
-            # feature names can be long ("sepal length (cm)"): the combos share the row and
-            # shrink with it instead of widening the whole panel
+            # feature names can be long ("sepal length (cm)", a CSV's columns): each combo has a
+            # line of its own, as wide as the panel; a longer name is cut, and its tooltip says it
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            box.setMinimumContentsLength(6)
-        feat_row = row_of((self.feature_x, 1), QLabel("×"), (self.feature_y, 1))
+            box.setMinimumContentsLength(PLANE_CHARS)
+        feat_row = QWidget()
+        plane = QGridLayout(feat_row)
+        plane.setContentsMargins(0, 0, 0, 0)
+        for line, (axis, box) in enumerate((("x", self.feature_x), ("y", self.feature_y))):
+            plane.addWidget(QLabel(axis), line, 0)
+            plane.addWidget(box, line, 1)
+        plane.setColumnStretch(1, 1)
 
         form = QFormLayout(self)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -172,7 +183,14 @@ class DataPanel(QGroupBox):
         self._update_rows()
         self.changed.emit()
 
+    def _tip_plane(self) -> None:
+        """Each plane combo's tooltip ends with its feature's full name (cut off, if long, in the box)."""
+        for box, tip in self._plane_tips.items():
+            name = box.currentText()
+            box.setToolTip(auto_text(f"{tip}\nNow: {name}" if name else tip))  # a CSV's column name: as written
+
     def _features_changed(self) -> None:
+        self._tip_plane()
         if self.feature_x.count() and self.feature_x.currentIndex() != self.feature_y.currentIndex():
             self._features = (self.feature_x.currentIndex(), self.feature_y.currentIndex())
             self.changed.emit()
@@ -208,6 +226,7 @@ class DataPanel(QGroupBox):
             if index < box.count():
                 box.setCurrentIndex(index)
             box.blockSignals(False)
+        self._tip_plane()
         self._update_rows()
 
     # -- config ------------------------------------------------------------------

@@ -5,6 +5,9 @@ layer's curve sits orders of magnitude under the last's, gradients vanish.
 Below: the current values as bars, and one layer's gradient histogram.
 Pinned runs (Compare ▸ Pin this run) add their per-layer lines in their colour,
 one dash pattern per layer, with a legend entry that hides or shows them.
+Layers get ten hues, then dashes (gui/plots/style.py); when a legend of every
+layer would need more than three rows, one line of text names the hues instead
+("━1 ━2 … ━10") and says which dash is which ten layers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import style
@@ -32,6 +36,11 @@ if TYPE_CHECKING:
 #: a pinned run's lines: its colour, one dash pattern per hidden layer (in turn), dots for the output
 LAYER_DASHES = ((Qt.SolidLine, "──"), (Qt.DashLine, "╌╌"), (Qt.DashDotLine, "─·"), (Qt.DashDotDotLine, "─··"))
 OUTPUT_DASH = (Qt.DotLine, "┈┈")
+#: the curves' axis before any gradient is known (log10 units): 1e-4 to 1, where most start
+EMPTY_DECADES = (-4.0, 0.0)
+QWIDGETSIZE_MAX = (1 << 24) - 1
+LEGEND_ROWS = 3  # at most; past this the legend groups the layers by hue
+TICK_GAP = 6  # pixels between two layer numbers under the bars
 
 
 class GradientFlowView(View):
@@ -50,14 +59,19 @@ class GradientFlowView(View):
         self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
         # the pinned runs' row: what the dashes mean, then one clickable entry per run
         self.pin_caption, self.pin_legend = pin_row(self.graphics.ci, row=1, colspan=2)
+        self.pin_box = self.graphics.ci.layout.itemAt(1, 0)
+        self.pin_box.setMaximumHeight(0)  # no pinned runs: the row takes no room from the curves
         self.time_plot = style.style_plot(self.graphics.addPlot(row=2, col=0, colspan=2), None,
                                           "mean |∂L/∂W|", "epoch")
+        # the curves over time are the view's point: they get the larger share of its height
+        self.graphics.ci.layout.setRowStretchFactor(2, 3)
+        self.graphics.ci.layout.setRowStretchFactor(3, 2)
         self.time_plot.setLogMode(y=True)
         self.time_plot.enableAutoRange(x=False)
         self.time_range = style.StickyRange(self.time_plot, "y", log=True)
         self.x_range = style.GrowingXRange(self.time_plot)
-        self.bar_plot = style.style_plot(self.graphics.addPlot(row=3, col=0), "now", "log₁₀ mean |∂L/∂W|",
-                                         "layer", size="9pt")
+        self.bar_plot = style.style_plot(self.graphics.addPlot(row=3, col=0), None, "log₁₀ |∂L/∂W|",
+                                         "layer, now", size="9pt")
         self.bar_plot.setMouseEnabled(x=False, y=False)
         # the last label ("out") sits near the axis end; let it overhang rather than vanish
         self.bar_plot.getAxis("bottom").setStyle(hideOverlappingLabels=16)
@@ -82,6 +96,13 @@ class GradientFlowView(View):
         self.layer_combo.setObjectName("gradientLayerCombo")
         self.layer_combo.setToolTip("Which layer's weight gradients the histogram shows.")
         self.layer_combo.currentIndexChanged.connect(lambda _: self._draw_hist())
+        #: the legend of many layers, in one line of text: each hue's number, and which dash
+        #: pattern is which ten layers (see _fill_legend); the app's own markup, no user text
+        self.hue_key = QLabel()
+        self.hue_key.setObjectName("gradientHueKey")
+        self.hue_key.setTextFormat(Qt.RichText)
+        self.hue_key.setWordWrap(True)
+        self.hue_key.setVisible(False)
         row = QHBoxLayout()
         row.addWidget(QLabel("Histogram of"))
         row.addWidget(self.layer_combo)
@@ -89,8 +110,12 @@ class GradientFlowView(View):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
+        layout.addWidget(self.hue_key)
         layout.addWidget(self.graphics, 1)
         self.curves: list[pg.PlotDataItem] = []
+        self.labels: list[str] = []
+        self._grouped: bool | None = None  # the legend's entries: one per layer (False) or per hue
+        self._tick_every = 0
         self.graphics.installEventFilter(self)
         self._last = None
         self._epochs_drawn = -1
@@ -119,8 +144,10 @@ class GradientFlowView(View):
             named = [f"{LAYER_DASHES[i % len(LAYER_DASHES)][1]} L{i + 1}" for i in range(min(deepest, 3))]
             more = " …" if deepest > 3 else ""
             self.pin_caption.setText(f"pinned  {'  '.join(named)}{more}  {OUTPUT_DASH[1]} out:", size="8pt")
+            self.pin_box.setMaximumHeight(QWIDGETSIZE_MAX)
         else:
             self.pin_caption.setText("", size="8pt")
+            self.pin_box.setMaximumHeight(0)
         spans = []
         for run in runs:
             g = run.history.grad_mean_abs
@@ -146,32 +173,29 @@ class GradientFlowView(View):
     def set_context(self, config: Config, split: Split) -> None:
         for curve in self.curves:
             self.time_plot.removeItem(curve)
-        self.legend.clear()
         names = [f"layer {i + 1}" for i in range(len(config.model.hidden))] + ["output"]
         # past four entries the legend says L1, L2, ..., out: it stays one or two lines
-        labels = names if len(names) <= 4 else [f"L{i + 1}" for i in range(len(names) - 1)] + ["out"]
+        self.labels = names if len(names) <= 4 else [f"L{i + 1}" for i in range(len(names) - 1)] + ["out"]
         self.curves = []
-        for i, label in enumerate(labels):
-            curve = self.time_plot.plot(pen=pg.mkPen(style.colour(i), width=2))
+        for i in range(len(names)):
+            curve = self.time_plot.plot(pen=style.layer_pen(i))  # ten hues, then dashes: 20 layers, 20 looks
             curve.setClipToView(True)
-            self.legend.addItem(curve, label)
             self.curves.append(curve)
+        self._grouped = None
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         self.layer_combo.addItems([n.capitalize() for n in names])
         self.layer_combo.setCurrentIndex(0)
         self.layer_combo.blockSignals(False)
-        hidden = len(names) - 1
-        # past six layers every other number, so that no label is dropped for crowding
-        shown = [i for i in range(1, hidden + 1) if hidden <= 6 or (i % 2 == 1 and i < hidden)]
-        ticks = [(i, str(i)) for i in shown] + [(hidden + 1, "out")]
-        self.bar_plot.getAxis("bottom").setTicks([ticks])
+        self._tick_every = 0
+        self._fit_ticks()
         self._fit_legend()
         self.bar_plot.setXRange(0.4, len(names) + 0.6, padding=0)
         self.x_range.reset(config.train.epochs)
         for sticky in (self.time_range, self.bar_range, self.hist_range):
             sticky.reset()
         self._live_span = None
+        self.time_plot.setYRange(*EMPTY_DECADES, padding=0)  # until there are values: 1e-4 … 1
         self._fit_range()
         self._fit_pins_x()
         self._hist_edges = None
@@ -180,11 +204,78 @@ class GradientFlowView(View):
         self._last = None
         self._epochs_drawn = -1
 
+    def _fill_legend(self, grouped: bool) -> None:
+        """One legend entry per layer, or (``grouped``) none and, in one line of text, the
+        number of each hue's first layer and which dash pattern is which ten layers."""
+        if grouped == self._grouped:
+            return
+        self._grouped = grouped
+        self.legend.clear()
+        self.hue_key.setVisible(grouped)
+        self.legend.setMaximumHeight(0 if grouped else QWIDGETSIZE_MAX)  # an empty legend row takes no room
+        if not grouped:
+            for curve, label in zip(self.curves, self.labels):
+                self.legend.addItem(curve, label)
+            return
+        hues = len(style.LAYER_COLOURS)
+        numbers = [str(i + 1) for i in range(len(self.curves) - 1)] + ["out"]
+        keys = " ".join(f"<span style='color:{style.layer_colour(k)}'>■</span>&nbsp;{k + 1}"
+                        for k in range(min(hues, len(self.curves))))
+        marks = {Qt.SolidLine: "━━", Qt.DashLine: "╍╍", Qt.DashDotLine: "━·", Qt.DotLine: "┅┅"}
+        parts = []
+        for start in range(0, len(self.curves), hues):
+            last = min(start + hues, len(self.curves)) - 1
+            span = numbers[start] if start == last else f"{numbers[start]}–{numbers[last]}"
+            parts.append(f"{marks[style.layer_line(start)]}&nbsp;{span}")  # a mark and its layers stay on one line
+        self.hue_key.setText(f"{keys} &nbsp;·&nbsp; {' &nbsp; '.join(parts)}")
+
+    def _fit_ticks(self) -> None:
+        """Layer numbers under the bars: every one, or every 2nd (1 3 5 …), 5th (1 5 10 …) … as
+        the width allows (pyqtgraph would drop crowded labels at random); "out" always."""
+        hidden = len(self.curves) - 1
+        if hidden < 0:
+            return
+        width = self.bar_plot.getViewBox().width() or self.graphics.width() / 2
+        room = width / max(1, hidden + 1)
+        axis = self.bar_plot.getAxis("bottom")
+        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+
+        def numbers(every: int) -> list[int]:
+            pick = (lambda i: i % 2 == 1) if every == 2 else (lambda i: i == 1 or i % every == 0)
+            return [i for i in range(1, hidden + 1) if pick(i)]
+
+        def need(shown: list[int]) -> int:
+            return max((metrics.horizontalAdvance(str(i)) for i in shown), default=0) + TICK_GAP
+
+        every = next((n for n in (1, 2, 5, 10, 20, 50) if n * room >= need(numbers(n))), 100)
+        if every == self._tick_every:
+            return
+        self._tick_every = every
+        shown = numbers(every)
+        gap = need(shown)
+        shown = [i for i in shown if (hidden + 1 - i) * room >= gap]  # none under "out"
+        axis.setTicks([[(i, str(i)) for i in shown] + [(hidden + 1, "out")]])
+
+    def _full_legend_rows(self, width: float) -> int:
+        """The rows a legend of every layer would need at ``width`` (as ``fit_columns`` lays it out)."""
+        font = QFont(self.font())
+        font.setPointSizeF(8)
+        # a sample is 20 px, a label has margins of its own, and fit_columns adds 8 between entries
+        widest = 20 + max(QFontMetrics(font).horizontalAdvance(label) for label in self.labels) + 23
+        return math.ceil(len(self.labels) / max(1, int((width - 20) // widest)))
+
     def _fit_legend(self) -> None:
-        """As many legend columns as the view's width holds, so the legends never widen it."""
+        """As many legend columns as the view's width holds, so the legends never widen it; a
+        legend of every layer that needs more than ``LEGEND_ROWS`` rows groups them by hue."""
         width = self.graphics.width()
+        regrouped = False
+        if self.curves:
+            grouped = len(self.curves) > len(style.LAYER_COLOURS) and self._full_legend_rows(width) > LEGEND_ROWS
+            regrouped = grouped != self._grouped
+            self._fill_legend(grouped)
+        self._fit_ticks()
         pins_width = width - self.pin_caption.boundingRect().width()
-        if any([fit_columns(self.legend, width), fit_columns(self.pin_legend, pins_width)]):
+        if any([fit_columns(self.legend, width), fit_columns(self.pin_legend, pins_width), regrouped]):
             # the view sized its scene before the legend narrowed: size it again
             self.graphics.ci.layout.invalidate()
             self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
@@ -218,7 +309,7 @@ class GradientFlowView(View):
             floor = math.floor(np.nanmin(heights)) - 1 if finite.any() else -1
             heights = np.where(finite, heights, floor)
             self.bars.setOpts(x=np.arange(1, len(values) + 1), y0=floor, height=heights - floor,
-                              brushes=[style.qcolour(i, 200) for i in range(len(values))])
+                              brushes=[pg.mkBrush(style.layer_colour(i)) for i in range(len(values))])
             self.bar_range.update(floor, float(np.nanmax(heights)) if finite.any() else 0.0)
         self._draw_hist()
 

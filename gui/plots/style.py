@@ -1,11 +1,19 @@
-"""One palette and a few helpers shared by every view (Okabe–Ito, colour-blind safe)."""
+"""The colours, line styles and axes every view shares, and a few drawing helpers.
+
+Classes use the Okabe–Ito palette (colour-blind safe). Layers, of which a deep
+network has twenty, use ``LAYER_COLOURS`` (ten hues) and, once the hues run
+out, a dash pattern: each of the first forty layers gets its own (colour,
+dash) pair. Log axes label powers of ten only (``DecadeAxis``).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPen
 
 from ..plaintext import escape
 from .decimate import PeakDecimator
@@ -23,8 +31,34 @@ CURVE_DF = "#CC79A7"
 BAR = (86, 180, 233, 170)
 
 
+#: one hue per layer: Okabe–Ito's six that read on white and on the dark background (no
+#: yellow, no black), then wine, olive, slate violet and forest green from the same families
+#: (Tol's muted set); each at least 21 apart in CIELAB from the others and with a contrast of
+#: at least 2.3 against the white and the dark plot backgrounds
+LAYER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+                 "#9A2F63", "#8E8E00", "#6A5ACD", "#1B7837")
+#: after the hues run out, the next ten layers are dashed, then dash-dotted, then dotted
+LAYER_LINES = (Qt.SolidLine, Qt.DashLine, Qt.DashDotLine, Qt.DotLine)
+
+
 def colour(i: int) -> str:
+    """Class ``i``'s colour."""
     return PALETTE[i % len(PALETTE)]
+
+
+def layer_colour(i: int) -> str:
+    """Layer ``i``'s hue (they repeat after ``len(LAYER_COLOURS)`` layers; the dash then differs)."""
+    return LAYER_COLOURS[i % len(LAYER_COLOURS)]
+
+
+def layer_line(i: int) -> Qt.PenStyle:
+    """Layer ``i``'s dash pattern: solid for the first ten, then the next pattern per ten."""
+    return LAYER_LINES[(i // len(LAYER_COLOURS)) % len(LAYER_LINES)]
+
+
+def layer_pen(i: int, width: float = 2) -> QPen:
+    """Layer ``i``'s pen: its hue and its dash pattern."""
+    return pg.mkPen(layer_colour(i), width=width, style=layer_line(i))
 
 
 def qcolour(i: int, alpha: int = 255) -> QColor:
@@ -50,10 +84,78 @@ def legend_brush(alpha: int = 215) -> QColor:
     return colour
 
 
+def decade_text(exponent: int) -> str:
+    """10**exponent as a tick label: 0.01 … 1000 written out, 1e-3 and 1e4 beyond."""
+    if -2 <= exponent <= 3:
+        return f"{10.0 ** exponent:.{max(0, -exponent)}f}"
+    return f"1e{exponent}"
+
+
+class DecadeAxis(pg.AxisItem):
+    """An axis that, in log mode, labels powers of ten only: minor ticks at 2…9 times a
+    decade are drawn unlabelled (pyqtgraph labels them, and they piled up). Over many
+    decades only every 2nd, 5th or 10th … is labelled, so labels never touch; zoomed in
+    within one decade, where no power of ten is in view, the 1-2-5 values are labelled
+    instead. Not in log mode it is pyqtgraph's own axis."""
+
+    #: the pixels a label needs along the axis, in font heights (vertical) or label widths
+    ROOM = 1.8
+
+    def _room(self) -> float:
+        metrics = QFontMetrics(self.style.get("tickFont") or self.font())
+        if self.orientation in ("left", "right"):
+            return self.ROOM * metrics.height()
+        return metrics.horizontalAdvance("1e-10") + metrics.height()
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:  # noqa: N802
+        lo, hi = sorted((minVal, maxVal))
+        span = max(hi - lo, 1e-12)
+        per_decade = size / span if size > 0 else 0.0
+        first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
+        if first > last:  # no power of ten in view: label 1, 2 and 5 times the decade
+            base = math.floor(lo)
+            values = [base + math.log10(m) for m in (1, 2, 5, 10) if lo <= base + math.log10(m) <= hi]
+            minor = [base + math.log10(m) for m in range(2, 10) if lo <= base + math.log10(m) <= hi]
+            return [(1.0, values), (None, [v for v in minor if v not in values])]
+        step = next(s for s in _decade_steps() if per_decade <= 0 or s * per_decade >= self._room())
+        majors = [float(e) for e in range(first, last + 1) if e % step == 0]
+        if step == 1:  # room for the minor ticks 2..9 of each decade, when they are at least 3 px apart
+            minor = [e + math.log10(m) for e in range(math.floor(lo), math.ceil(hi)) for m in range(2, 10)
+                     if lo <= e + math.log10(m) <= hi] if per_decade * math.log10(10 / 9) >= 3 else []
+        else:  # the decades without a label, as ticks
+            minor = [float(e) for e in range(first, last + 1) if e % step and per_decade >= 4]
+        return [(float(step), majors), (None, minor)]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float | None) -> list[str]:  # noqa: N802
+        if spacing is None:
+            return []  # minor ticks carry no label
+        out = []
+        for v in values:
+            e = round(v)
+            if abs(v - e) < 1e-6:
+                out.append(decade_text(e))
+            else:  # a 1-2-5 value inside one decade (zoomed in)
+                out.append(f"{10.0 ** v:.3g}")
+        return out
+
+
+def _decade_steps():
+    """1, 2, 5, 10, 20, 50, …: how many decades apart the labels may be."""
+    k = 1
+    while True:
+        for m in (1, 2, 5):
+            yield m * k
+        k *= 10
+
+
 def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = None,
                bottom: str | None = None, size: str = "10pt") -> pg.PlotItem:
     """A plot in the app's style; ``title``, ``left`` and ``bottom`` are text, shown as written
-    (pyqtgraph reads them as HTML, so they are escaped here)."""
+    (pyqtgraph reads them as HTML, so they are escaped here). Its left and bottom axes are
+    ``DecadeAxis``: should a view switch either to log mode, it labels decades only."""
+    swap = {name: DecadeAxis(name) for name in ("left", "bottom") if not isinstance(plot.getAxis(name), DecadeAxis)}
+    if swap:
+        plot.setAxisItems(swap)
     if title:
         plot.setTitle(escape(title), size=size)
     if left:

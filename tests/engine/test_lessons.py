@@ -1,35 +1,35 @@
-"""The shipped lessons as checked experiments: every claim holds over 10 seeds, and quotes its lesson."""
+"""The shipped lessons as checked experiments: every claim holds over 10 seeds, on its step's
+configuration, and quotes the text of one of the lesson's steps; every "Try:" is checked."""
 
-import json
 import math
 import re
 from pathlib import Path
 
 import pytest
 
-from engine.claims import MEASURES, Claim, check_lesson, claim_config, parse_claims, plain_text
+from engine import lessons
+from engine.claims import MEASURES, Claim, check_lesson, claim_config, plain_text
 from engine.config import Config, ConfigError
 
 LESSONS = sorted((Path(__file__).resolve().parents[2] / "resources" / "lessons").glob("*.json"))
 SEEDS = range(10)
 
 
-def load(path):
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def test_lessons_are_shipped():
-    assert len(LESSONS) >= 8
+def test_lessons_are_shipped_for_every_classic_experiment():
+    specs = [lessons.load(path) for path in LESSONS]
+    assert len(specs) >= 11
+    assert {1, 2, 3, 4, 5} <= {spec.experiment for spec in specs}
+    for spec in specs:
+        assert 2 <= len(spec.steps) <= 6, spec.title  # short steps, not one page of text
+        assert spec.claims, "a lesson states outcomes, so it has claims"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_a_lesson_file_loads_with_every_variant(path):
-    raw = load(path)
-    assert {"title", "experiment", "text", "config", "claims"} <= set(raw)
-    base = Config.from_dict(raw["config"])
-    claims = parse_claims(raw)
-    assert claims, "a lesson states outcomes, so it has claims"
-    for claim in claims:
+    spec = lessons.load(path)
+    assert lessons.parse(lessons.to_dict(spec)) == spec
+    for step, claim in lessons.step_claims(spec):
+        base = spec.config if step is None else lessons.step_config(spec, step)
         config = claim_config(base, claim, 0)
         assert Config.from_dict(config.to_dict()) == config
         for section, changes in claim.variant.items():
@@ -39,25 +39,44 @@ def test_a_lesson_file_loads_with_every_variant(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_every_claim_quotes_its_lesson_and_says_how_often(path):
-    raw = load(path)
-    text = plain_text(raw["text"])
-    for claim in parse_claims(raw):
-        assert claim.says in text, f"not in the text of {path.name}: {claim.says!r}"
+def test_every_claim_quotes_a_step_and_every_try_is_checked(path):
+    spec = lessons.load(path)
+    texts = [plain_text(step.text) for step in spec.steps]
+    claims = [claim for _, claim in lessons.step_claims(spec)]
+    for claim in claims:
+        assert any(claim.says in text for text in texts), f"not in a step of {path.name}: {claim.says!r}"
         if not claim.every_seed:
             assert re.search(r"\b\d+ of 10\b", claim.says), f"says how often in 10 seeds: {claim.says!r}"
-    if "Try:" in text:
-        assert any(claim.variant for claim in parse_claims(raw)), "the lesson's Try: is checked"
+    for i, text in enumerate(texts):
+        if "Try:" in text:
+            assert any(claim.variant and claim.says in text for claim in claims), \
+                f"the Try: of step {i} of {path.name} is backed by a claim with a variant"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_every_claim_of_a_lesson_holds_over_ten_seeds(path):
-    results = check_lesson(load(path), SEEDS)
+    results = lessons.check(lessons.load(path), SEEDS)
     failing = [str(r) for r in results if not r.ok]
     assert not failing, "\n".join(failing)
     for r in results:
         assert r.runs >= 10 or isinstance(r.claim.seeds, tuple)
         assert math.isfinite(r.low) and math.isfinite(r.high) and r.low <= r.high
+
+
+def test_a_step_claim_is_checked_on_its_steps_configuration():
+    """A claim naming a step runs that step's configuration (the lesson's, with the changes up to
+    it); without a step, the lesson's own."""
+    dead = {"model": {"activation": "relu", "init": "he", "bias_init": "constant", "bias_value": -50.0}}
+    check = {"measure": "dead_units", "at": "start", "layer": 1, "equals": 3}
+    raw = {"format": lessons.FORMAT, "version": 2, "title": "t", "config": TINY,
+           "steps": [{"text": "<p>one a</p>"}, {"text": "<p>two b</p>", "config": dead}, {"text": "<p>three</p>"}],
+           "claims": [{"says": "two b", "step": 2, "check": check}, {"says": "two b", "check": check}]}
+    spec = lessons.parse(raw)
+    on_step, on_lesson = lessons.check(spec, range(2))
+    assert on_step.ok and (on_step.low, on_step.high) == (3, 3)  # every ReLU unit dead, as step 1 set up
+    assert not on_lesson.ok and math.isnan(on_lesson.low)  # the lesson's tanh units cannot die
+    assert lessons.step_config(spec, 2).model.bias_value == -50.0
+    assert lessons.step_config(spec, 0) == Config.from_dict(TINY)
 
 
 # -- the checker itself, on a tiny configuration ------------------------------------------------------

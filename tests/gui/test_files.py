@@ -172,7 +172,7 @@ def test_broken_lesson_files_are_named_and_skipped(tmp_path, caplog):
     text = caplog.text
     assert "a_null.json: experiment: must be a whole number" in text
     assert "b_huge.json: experiment: must be a finite number, got 1e999" in text
-    assert "c_string.json: must be a JSON object with title, text and config" in text
+    assert "c_string.json: must be a JSON object with title, config and steps" in text
     assert "d_nested.json" in text
     assert "e_bad_config.json: config.train.lr: must be > 0" in text
     assert "f_title.json: title: must be text" in text

@@ -166,6 +166,11 @@ def test_pins_survive_a_rebuild_a_lesson_and_a_reset(qtbot, window):
     assert np.array_equal(curves[0].getData()[1], run.history.val_loss)
     assert all(line in window.views["gradients"].time_plot.items
                for line in window.views["gradients"].pins.curves_of(run))
+    # a lesson's axes show its own runs: the earlier pin is hidden (still pinned), a click shows it
+    assert not loss.pins.is_visible(run) and not window.views["gradients"].pins.is_visible(run)
+    assert "hidden" in window.statusBar().currentMessage()
+    loss.pins.set_visible(run, True)
+    assert all(c.isVisible() for c in loss.pins.curves_of(run))
 
 
 def test_restore_brings_back_the_configuration_and_the_very_initial_weights(qtbot, window):
@@ -266,10 +271,10 @@ def test_csv_export_has_one_row_per_run_and_epoch(qtbot, window, tmp_path):
 
 def test_session_entries_sit_in_the_file_menu(window):
     file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
-    texts = [a.text() for a in file_menu.actions()]
-    at = texts.index(window.save_action.text())
+    texts = [a.text().replace("&", "") for a in file_menu.actions()]  # (each entry has its letter)
+    at = texts.index(window.save_action.text().replace("&", ""))
     assert texts[at + 1:at + 3] == ["Open session…", "Save session…"]
-    compare = [a.text() for a in window.compare_menu.actions()]
+    compare = [a.text().replace("&", "") for a in window.compare_menu.actions()]
     assert compare[:5] == ["Pin this run", "Restore pinned run", "Remove pinned run", "Remove all pinned runs",
                            "Export pinned runs as CSV…"]
 
