@@ -96,7 +96,8 @@ class DecadeAxis(pg.AxisItem):
     decade are drawn unlabelled (pyqtgraph labels them, and they piled up). Over many
     decades only every 2nd, 5th or 10th … is labelled, so labels never touch; zoomed in
     within one decade, where no power of ten is in view, the 1-2-5 values are labelled
-    instead. Not in log mode it is pyqtgraph's own axis."""
+    instead. Not in log mode it is pyqtgraph's own spacing, with labels only where they have
+    room: on a short axis (a squeezed dock) the 0.2 steps would overlap, so it labels 0.5 or 1."""
 
     #: the pixels a label needs along the axis, in font heights (vertical) or label widths
     ROOM = 1.8
@@ -106,6 +107,20 @@ class DecadeAxis(pg.AxisItem):
         if self.orientation in ("left", "right"):
             return self.ROOM * metrics.height()
         return metrics.horizontalAdvance("1e-10") + metrics.height()
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if self.logMode or size <= 0 or not levels:
+            return levels
+        span = abs(maxVal - minVal)
+        if span <= 0:
+            return levels
+        if self.orientation not in ("left", "right") or levels[0][0] * size / span >= self._room():
+            return levels
+        needed = self._room() * span / size  # labels closer than that would touch: the next 1-2-5 step
+        power = 10.0 ** math.floor(math.log10(needed))
+        spacing = next(m * power for m in (1, 2, 5, 10) if m * power >= needed)
+        return [(spacing, 0.0)]
 
     def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: list) -> list:  # noqa: N802
         lo, hi = sorted((minVal, maxVal))

@@ -292,3 +292,16 @@ def test_a_window_too_low_for_two_rows_of_views_stacks_them_as_tabs(qtbot, windo
     window.reset_layout()
     qtbot.waitUntil(lambda: docks["activations"] not in window.tabifiedDockWidgets(docks["loss"]))
     assert docks["loss"].geometry().bottom() < docks["activations"].geometry().top()
+
+
+def test_a_short_linear_axis_spaces_its_labels_a_line_apart(qapp):
+    from PySide6.QtGui import QFontMetrics
+
+    from gui.plots.style import DecadeAxis
+
+    axis = DecadeAxis("left")
+    line = QFontMetrics(axis.font()).height()
+    for size, expected in ((40, 1.0), (80, 0.5)):  # a squeezed accuracy plot: 0 and 1, then 0, 0.5, 1
+        spacing = axis.tickSpacing(0.0, 1.02, size)[0][0]
+        assert spacing == expected and spacing * size / 1.02 >= line
+    assert axis.tickSpacing(0.0, 1.02, 400)[0][0] == 0.2  # room enough: pyqtgraph's own steps
