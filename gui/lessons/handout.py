@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QStandardPaths, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
@@ -24,6 +24,7 @@ from engine.lessons import LessonError
 
 from .. import dialogs
 from ..holds import lesson_controls
+from . import library
 from .editor import LessonEditor
 
 if TYPE_CHECKING:
@@ -38,13 +39,13 @@ NOTE_MS = 8000
 
 def user_lesson_folder(window: object | None = None) -> Path:
     """Where the teacher's own lessons live: the window's user lesson folder, else the
-    platform's app-data location + ``lessons``."""
+    one library.py names (ACTIVATION_LAB_LESSON_FOLDER, else the platform's app data)."""
     own = getattr(window, "user_lesson_folder", None)
     if callable(own):
         return Path(own())
     if own is not None:
         return Path(own)
-    return Path(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)) / "lessons"
+    return library.user_folder()
 
 
 class LessonAuthoring(QObject):
