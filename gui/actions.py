@@ -26,6 +26,7 @@ The keyboard rule (``FieldKeys``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEd
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
-__all__ = ["ACTIONS", "MNEMONIC_MENUS", "ActionSpec", "FieldKeys", "build_actions", "give_mnemonics",
+__all__ = ["tool_action", "ACTIONS", "MNEMONIC_MENUS", "ActionSpec", "FieldKeys", "build_actions", "give_mnemonics",
            "install_keyboard", "is_field", "make_action", "show_playing"]
 
 
@@ -78,6 +79,22 @@ ACTIONS = (
     ActionSpec("about_action", "aboutAction", "&About Activation Lab", "show_about",
                "Versions of the app and its libraries"),
 )
+
+
+def tool_action(parent: QObject, text: str, name: str, slot: Callable[[], object], tip: str,
+                shortcut: str | None = None) -> QAction:
+    """An action of a tool's menu entry: its object name, its tip as tooltip and status tip
+    (with the shortcut in brackets, when it has one: a window shortcut, which a focused
+    field still gets first), and ``slot`` on trigger."""
+    action = QAction(text, parent)
+    action.setObjectName(name)
+    if shortcut:
+        action.setShortcut(QKeySequence(shortcut))
+        tip = f"{tip} ({shortcut})"
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
+    action.triggered.connect(slot)
+    return action
 
 
 def make_action(window: MainWindow, spec: ActionSpec) -> QAction:
@@ -213,13 +230,9 @@ def _speed_actions(window: MainWindow, menu: QMenu | None) -> list[QAction]:
     slider = window.speed_slider
     actions = []
     for text, key, notches, name in SPEED_STEPS:
-        action = QAction(text, window)
-        action.setObjectName(name)
-        action.setShortcut(QKeySequence(key))
-        tip = f"{text} training: the speed slider one notch {'left' if notches < 0 else 'right'} ({key})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(lambda _=False, n=notches: slider.setValue(slider.value() + n))
+        tip = f"{text} training: the speed slider one notch {'left' if notches < 0 else 'right'}"
+        action = tool_action(window, text, name, lambda _=False, n=notches: slider.setValue(slider.value() + n),
+                             tip, key)
         window.addAction(action)  # a window shortcut, like the transport's
         if menu is not None:
             menu.addAction(action)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPixmap
 
 from engine import pins as engine_pins
 from engine import sessionfile
@@ -27,6 +27,7 @@ from engine.config import ConfigError
 from engine.pins import MAX_PINS, PinnedRun
 
 from . import dialogs
+from .actions import tool_action
 from .plaintext import auto_text, menu_text
 from .plots.pinned import pin_colour
 
@@ -62,26 +63,24 @@ class PinnedRuns(QObject):
         self = cls(window)
         menu = window.compare_menu
         menu.setToolTipsVisible(True)
-        self.pin_action = self._action("Pin this run", self.pin, PIN_TIP, "pinAction", "P")
+        self.pin_action = tool_action(window, "Pin this run", "pinAction", self.pin, PIN_TIP, "P")
         menu.addAction(self.pin_action)
         self.restore_menu = menu.addMenu("Restore pinned run")
         self.restore_menu.setObjectName("restorePinMenu")
         self.remove_menu = menu.addMenu("Remove pinned run")
         self.remove_menu.setObjectName("removePinMenu")
-        self.clear_action = self._action("Remove all pinned runs", self.clear, "Forget every pinned run",
-                                         "clearPinsAction")
+        self.clear_action = tool_action(window, "Remove all pinned runs", "clearPinsAction", self.clear,
+                                        "Forget every pinned run")
         menu.addAction(self.clear_action)
-        self.export_action = self._action("Export pinned runs as CSV…", self.export_csv_dialog,
-                                          "One row per pinned run and epoch: its name, settings and curves",
-                                          "exportPinsAction")
+        self.export_action = tool_action(window, "Export pinned runs as CSV…", "exportPinsAction",
+                                         self.export_csv_dialog,
+                                         "One row per pinned run and epoch: its name, settings and curves")
         menu.addAction(self.export_action)
         menu.addSeparator()
-        self.open_session_action = self._action("Open session…", self.open_session_dialog,
-                                                "Open a session file: its configuration and its pinned runs",
-                                                "openSessionAction")
-        self.save_session_action = self._action("Save session…", self.save_session_dialog,
-                                                "Save the configuration and every pinned run in one file",
-                                                "saveSessionAction")
+        self.open_session_action = tool_action(window, "Open session…", "openSessionAction", self.open_session_dialog,
+                                               "Open a session file: its configuration and its pinned runs")
+        self.save_session_action = tool_action(window, "Save session…", "saveSessionAction", self.save_session_dialog,
+                                               "Save the configuration and every pinned run in one file")
         # in the File menu, after Save configuration…
         file_menu = window.recent_menu.menuAction().associatedObjects()[0]
         file_menu.insertActions(window.recent_menu.menuAction(), [self.open_session_action, self.save_session_action])
@@ -92,18 +91,6 @@ class PinnedRuns(QObject):
         self._refresh()
         return self
 
-    def _action(self, text: str, slot: Callable[[], object], tip: str, name: str,
-                shortcut: str | None = None) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(name)
-        if shortcut:
-            # a window shortcut; a focused text or spin box still gets the letter (Qt asks it first)
-            action.setShortcut(QKeySequence(shortcut))
-            tip = f"{tip} ({shortcut})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
 
     # -- the list --------------------------------------------------------------------
     def add(self, run: PinnedRun) -> PinnedRun | None:

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from engine.config import ConfigError
 from engine.seeds import Band, SeedResult, band
 
 from . import dialogs
+from .actions import tool_action
 from .seedworker import SeedsDialog, SeedWorker, end_local_workers, estimate_seconds, workers
 from .status import duration_text
 
@@ -136,14 +136,10 @@ class SeedRuns(QObject):
         super().__init__(window)
         self.window = window
         view = window.views["loss"]
-        self.run_action = QAction("Run over seeds…", window)
-        self.run_action.setObjectName("runOverSeeds")
-        self.run_action.setStatusTip("Train this configuration from several seeds and draw the spread of its curves")
-        self.run_action.triggered.connect(self.ask)
-        self.clear_action = QAction("Clear band", window)
-        self.clear_action.setObjectName("clearSeedBand")
-        self.clear_action.setStatusTip("Remove the seed band from the loss and accuracy view")
-        self.clear_action.triggered.connect(self.clear)
+        self.run_action = tool_action(window, "Run over seeds…", "runOverSeeds", self.ask,
+                                      "Train this configuration from several seeds and draw the spread of its curves")
+        self.clear_action = tool_action(window, "Clear band", "clearSeedBand", self.clear,
+                                        "Remove the seed band from the loss and accuracy view")
         self.clear_action.setEnabled(False)
         window.compare_menu.addAction(self.run_action)
         window.compare_menu.addAction(self.clear_action)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction
+from ..actions import tool_action
 
 if TYPE_CHECKING:
     from ..main_window import MainWindow
@@ -22,11 +22,9 @@ class GridTool:
     def __init__(self, main: MainWindow):
         self.main = main
         self.window: ExperimentGrid | None = None
-        self.action = QAction("Experiment grid…", main)
-        self.action.setObjectName("experimentGridAction")
-        self.action.setStatusTip("Run a grid of two settings × seeds and compare the cells (heat map, "
-                                 "small multiples)")
-        self.action.triggered.connect(self.open)
+        self.action = tool_action(main, "Experiment grid…", "experimentGridAction", self.open,
+                                  "Run a grid of two settings × seeds and compare the cells (heat map, "
+                                  "small multiples)")
 
     @classmethod
     def install(cls, main: MainWindow) -> GridTool:

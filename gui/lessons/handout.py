@@ -10,12 +10,10 @@ gets a suffix) and refuses a malformed bundle whole, naming the entry and the ru
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog
 
 from engine import lessonbundle
@@ -23,6 +21,7 @@ from engine.config import ConfigError
 from engine.lessons import LessonError
 
 from .. import dialogs
+from ..actions import tool_action
 from ..holds import lesson_controls
 from . import library
 from .editor import LessonEditor
@@ -56,23 +55,16 @@ class LessonAuthoring(QObject):
         self.window = window
         self.classroom = classroom
         self.editor: LessonEditor | None = None
-        self.save_as_action = self._action("Save as &lesson…", "saveAsLessonAction", self.save_as_lesson,
+        self.save_as_action = tool_action(self.window, "Save as &lesson…", "saveAsLessonAction", self.save_as_lesson,
                                            "Write the current settings, open views and locks as a lesson of steps")
-        self.export_action = self._action("&Export lesson bundle…", "exportLessonBundleAction",
+        self.export_action = tool_action(self.window, "&Export lesson bundle…", "exportLessonBundleAction",
                                           self.export_bundle_dialog,
                                           "Put several lesson files into one file to hand out")
-        self.import_action = self._action("&Import lesson bundle…", "importLessonBundleAction",
+        self.import_action = tool_action(self.window, "&Import lesson bundle…", "importLessonBundleAction",
                                           self.import_bundle_dialog,
                                           "Add the lessons of a bundle file to your lesson folder")
         self.actions = [self.save_as_action, self.export_action, self.import_action]
 
-    def _action(self, text: str, name: str, slot: Callable[[], object], tip: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(name)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
 
     def folder(self) -> Path:
         return user_lesson_folder(self.window)

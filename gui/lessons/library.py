@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from .. import dialogs
+from ..actions import tool_action
 from ..plaintext import auto_text, menu_text
 from .browser import Lesson, LessonLoad, load_lesson, load_lessons
 
@@ -81,24 +81,17 @@ class LessonLibrary(QObject):
         self.menu: QMenu | None = getattr(window, "lessons_menu", None) or window.menuBar().findChild(QMenu,
                                                                                                       "lessonsMenu")
         self._owned: list[QAction] = []  # the section's entries, rebuilt by reload
-        self.open_action = self._action("&Open lesson…", "openLessonAction", self.open_dialog,
+        self.open_action = tool_action(self.window, "&Open lesson…", "openLessonAction", self.open_dialog,
                                         "Open a lesson file from anywhere (a colleague's, a download)")
         self.open_action.setShortcut(QKeySequence("Ctrl+L"))
         self.recent_menu = QMenu("Recent lessons")
         self.recent_menu.setObjectName("recentLessonsMenu")
         self.recent_menu.setToolTipsVisible(True)
-        self.folder_action = self._action("Open lesson &folder", "openLessonFolderAction", self.open_folder,
+        self.folder_action = tool_action(self.window, "Open lesson &folder", "openLessonFolderAction", self.open_folder,
                                           "Show your lesson folder in the file manager (it is created if need be)")
-        self.reload_action = self._action("Reload lessons", "reloadLessonsAction", lambda: self.reload(),
+        self.reload_action = tool_action(self.window, "Reload lessons", "reloadLessonsAction", lambda: self.reload(),
                                           "Read the lesson folders again (after adding or editing lesson files)")
 
-    def _action(self, text: str, name: str, slot: Callable[[], object], tip: str) -> QAction:
-        action = QAction(text, self.window)
-        action.setObjectName(name)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        return action
 
     @classmethod
     def install(cls, window: MainWindow) -> LessonLibrary:

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import style
 from .base import View
-from .pinned import PinOverlay, RowLegend, fit_columns, pin_colour, pin_curve, pin_row
+from .pinned import PinnedAxes, PinOverlay, RowLegend, fit_columns, pin_colour, pin_curve, pin_row
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,7 +43,7 @@ LEGEND_ROWS = 3  # at most; past this the legend groups the layers by hue
 TICK_GAP = 6  # pixels between two layer numbers under the bars
 
 
-class GradientFlowView(View):
+class GradientFlowView(PinnedAxes, View):
     key = "gradients"
     title = "Gradient flow"
     dock_cell = (1, 1)
@@ -69,6 +69,7 @@ class GradientFlowView(View):
         self.time_plot.setLogMode(y=True)
         self.time_plot.enableAutoRange(x=False)
         self.time_range = style.StickyRange(self.time_plot, "y", log=True)
+        self.pin_value_range = self.time_range  # (PinnedAxes)
         self.x_range = style.GrowingXRange(self.time_plot)
         self.bar_plot = style.style_plot(self.graphics.addPlot(row=3, col=0), None, "log₁₀ |∂L/∂W|",
                                          "layer, now", size="9pt")
@@ -158,17 +159,6 @@ class GradientFlowView(View):
         self._fit_range()
         self._fit_pins_x()
         self._fit_legend()
-
-    def _fit_range(self) -> None:
-        spans = [s for s in (self._pin_span, self._live_span) if s is not None]
-        if spans:
-            self.time_range.update(min(s[0] for s in spans), max(s[1] for s in spans))
-
-    def _fit_pins_x(self) -> None:
-        """The epoch axis reaches the end of the longest pinned run (up to this run's epoch limit)."""
-        longest = max((run.epochs for run in self.pins.runs()), default=0)
-        if longest:
-            self.x_range.update(float(longest))
 
     def set_context(self, config: Config, split: Split) -> None:
         for curve in self.curves:
@@ -276,14 +266,7 @@ class GradientFlowView(View):
         self._fit_ticks()
         pins_width = width - self.pin_caption.boundingRect().width()
         if any([fit_columns(self.legend, width), fit_columns(self.pin_legend, pins_width), regrouped]):
-            # the view sized its scene before the legend narrowed: size it again
-            self.graphics.ci.layout.invalidate()
-            self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.graphics and event.type() == QEvent.Resize:
-            QTimer.singleShot(0, self.graphics, self._fit_legend)  # once the scene has its new size, if still there
-        return super().eventFilter(watched, event)
+            self._relayout()
 
     def update_snapshot(self, snap: Snapshot) -> None:
         self._last = snap

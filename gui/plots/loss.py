@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.probes import compact
@@ -20,7 +20,7 @@ from engine.probes import compact
 from ..plaintext import plain_label
 from . import style
 from .base import View
-from .pinned import PinOverlay, fit_columns, pin_colour, pin_curve, pin_row
+from .pinned import PinnedAxes, PinOverlay, fit_columns, pin_colour, pin_curve, pin_row
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from engine.snapshot import History, Snapshot
 
 
-class LossView(View):
+class LossView(PinnedAxes, View):
     key = "loss"
     title = "Loss and accuracy"
     dock_cell = (0, 0)
@@ -48,6 +48,7 @@ class LossView(View):
         self.acc_plot.enableAutoRange(enable=False)
         self.loss_plot.enableAutoRange(x=False)
         self.loss_range = style.StickyRange(self.loss_plot, "y", floor=0.0)
+        self.pin_value_range = self.loss_range  # (PinnedAxes: the live and the pinned curves share it)
         self.x_range = style.GrowingXRange(self.loss_plot)
         self.loss_plot.addLegend(offset=(-10, 10), brush=style.legend_brush())
         ghost_pen = pg.mkPen(style.GHOST, width=1.5, style=pg.QtCore.Qt.DashLine)
@@ -113,24 +114,7 @@ class LossView(View):
     def _fit_legend(self) -> None:
         """The pinned runs' legend in as many columns as the view's width holds."""
         if fit_columns(self.pin_legend, self.graphics.width() - self.pin_caption.boundingRect().width()):
-            self.graphics.ci.layout.invalidate()
-            self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.graphics and event.type() == QEvent.Resize:
-            QTimer.singleShot(0, self.graphics, self._fit_legend)  # once the scene has its new size, if still there
-        return super().eventFilter(watched, event)
-
-    def _fit_range(self) -> None:
-        spans = [s for s in (self._pin_span, self._live_span) if s is not None]
-        if spans:
-            self.loss_range.update(min(s[0] for s in spans), max(s[1] for s in spans))
-
-    def _fit_pins_x(self) -> None:
-        """The epoch axis reaches the end of the longest pinned run (up to this run's epoch limit)."""
-        longest = max((run.epochs for run in self.pins.runs()), default=0)
-        if longest:
-            self.x_range.update(float(longest))
+            self._relayout()
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QSizePolicy
 
 from ..plaintext import auto_text, escape
@@ -185,3 +185,33 @@ class PinOverlay:
         """The legend's sample (the short line) of a run: what a click toggles."""
         group = self.groups.get(id(run))
         return next((s for s, _ in self.legend.items if group is not None and s.item is group.proxy), None)
+
+
+class PinnedAxes:
+    """What a view that draws pinned runs does with its axes (mixed in before ``View``): the
+    value axis spans the live curves and the pins (``pin_value_range``, a StickyRange), the
+    epoch axis reaches the longest pin, and the scene is laid out again when a legend changes
+    its number of columns. The view sets ``pins``, ``x_range``, ``pin_value_range``,
+    ``graphics``, ``_pin_span`` and ``_live_span``, installs itself as the graphics' event
+    filter, and defines ``_fit_legend``."""
+
+    def _fit_range(self) -> None:
+        spans = [s for s in (self._pin_span, self._live_span) if s is not None]
+        if spans:
+            self.pin_value_range.update(min(s[0] for s in spans), max(s[1] for s in spans))
+
+    def _fit_pins_x(self) -> None:
+        """The epoch axis reaches the end of the longest pinned run (up to this run's epoch limit)."""
+        longest = max((run.epochs for run in self.pins.runs()), default=0)
+        if longest:
+            self.x_range.update(float(longest))
+
+    def _relayout(self) -> None:
+        """The view sized its scene before a legend narrowed: size it again."""
+        self.graphics.ci.layout.invalidate()
+        self.graphics.ci.setGeometry(QRectF(0, 0, self.graphics.width(), self.graphics.height()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.graphics and event.type() == QEvent.Resize:
+            QTimer.singleShot(0, self.graphics, self._fit_legend)  # once the scene has its new size, if still there
+        return super().eventFilter(watched, event)
