@@ -8,7 +8,8 @@ student may not change or see. A step's configuration change is kept simple: the
 between the window now and the configuration the step starts from (the lesson's,
 with the earlier steps' changes); it is not recomputed if earlier steps change later.
 The dialog is not modal, so the teacher can change the panels while it is open.
-(reason for the length: one dialog with its two tabs and its checks)
+Why one file of ~630 lines: one dialog, its two tabs (steps; classroom control) and the
+checks that name a field in either; split, each tab would reach into the other's widgets.
 """
 
 from __future__ import annotations
