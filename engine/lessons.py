@@ -36,11 +36,8 @@ as one step. Anything else that is wrong, an unknown key included, is a
 ``LessonError`` naming the field path and the rule (``steps[2].checkpoint.until_epoch:
 must be a positive integer, got -3``). Pure Python: no Qt.
 
-(Over 400 lines because this docstring is the lesson format's reference, and every
-rule has its own message.)
-
 Why one file of ~460 lines: ``parse`` and ``to_dict`` are the two directions of one
-format, and this docstring is its reference; split, a field added on one side would
+format, this docstring is its reference and every rule has its own message; split, a field added on one side would
 be missed on the other (the round-trip test reads both).
 """
 
